@@ -1,0 +1,196 @@
+"""The ``blocwatch`` command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from blocwatch.errors import BlocwatchError
+from blocwatch.paths import DATA_ENV, REPO_ROOT, data_paths, default_config
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data-dir", help=f"data directory (default: ${DATA_ENV} or ./data)")
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from blocwatch.demo.corpus import generate
+    from blocwatch.demo.server import DemoWeb
+    from blocwatch.taxonomy import load_taxonomy
+    from flows.ingest import ingest
+
+    paths = data_paths(args.data_dir).ensure()
+    taxonomy_file = Path(args.taxonomy or default_config("taxonomy.yaml"))
+    demo = paths.demo_dir
+    if args.regenerate or not (demo / "ledger.json").exists():
+        print(f"Generating the demo news web in {demo} ...", flush=True)
+        ledger = generate(demo, load_taxonomy(taxonomy_file), seed=args.seed,
+                          n_articles=args.articles)
+        print(f"  {len(ledger['articles'])} articles written", flush=True)
+    with DemoWeb(demo / "web") as web:
+        print(f"Serving the demo web on 127.0.0.1:{web.port} "
+              f"({len(web.hosts)} outlets); running the ingest flow ...", flush=True)
+        summary = ingest(sources_file=str(demo / "sources.yaml"),
+                         taxonomy_file=str(taxonomy_file), data_dir=str(paths.root),
+                         resolve=web.resolve_map(), workers=args.workers,
+                         show_progress=sys.stderr.isatty())
+    print()
+    print(f"Warehouse published: {paths.published_db}")
+    print(f"  loaded {summary['loaded']} new articles "
+          f"({summary['failed']} failed) in {summary['seconds']:.1f} s")
+    print()
+    print("Next:")
+    print("  dashboard:  .venv/bin/blocwatch dashboard      (then open http://127.0.0.1:8501)")
+    print("  SQL shell:  .venv/bin/blocwatch sql            (interactive, read-only)")
+    print("  one query:  .venv/bin/blocwatch sql \"SELECT * FROM daily_share LIMIT 5\"")
+    return 0
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from flows.ingest import ingest
+
+    summary = ingest(sources_file=args.sources, taxonomy_file=args.taxonomy,
+                     data_dir=args.data_dir, only_sources=args.only or None,
+                     workers=args.workers, show_progress=sys.stderr.isatty())
+    print(json.dumps(summary, indent=2, default=str))
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from blocwatch.config import load_sources
+    from blocwatch.taxonomy import load_taxonomy
+
+    cfg = load_sources(args.sources or default_config("sources.yaml"))
+    tax = load_taxonomy(args.taxonomy or default_config("taxonomy.yaml"))
+    print(f"{cfg.path}: {len(cfg.sources)} sources OK")
+    print(f"{tax.path}: {len(tax.entities)} entities, {len(tax.aliases)} aliases OK")
+    return 0
+
+
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    env = dict(os.environ)
+    if args.data_dir:
+        env[DATA_ENV] = str(Path(args.data_dir).resolve())
+    cmd = [sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "dashboard" / "app.py"),
+           "--server.address", args.host, "--server.port", str(args.port),
+           "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    print(f"Dashboard on http://{args.host}:{args.port}  (Ctrl-C to stop)", flush=True)
+    return subprocess.call(cmd, env=env)
+
+
+def cmd_sql(args: argparse.Namespace) -> int:
+    from warehouse.sqlguard import SqlRefused, run_readonly
+
+    paths = data_paths(args.data_dir)
+    if not paths.published_db.exists():
+        raise BlocwatchError(f"no warehouse at {paths.published_db}: run `blocwatch demo` "
+                             "or `blocwatch ingest` first")
+    if args.query:
+        try:
+            df = run_readonly(paths.published_db, args.query, limit=None)
+        except SqlRefused as exc:
+            raise BlocwatchError(str(exc)) from exc
+        if args.csv:
+            df.to_csv(sys.stdout, index=False)
+        else:
+            import pandas as pd
+
+            with pd.option_context("display.max_rows", 200, "display.max_columns", 50,
+                                   "display.width", 200):
+                print(df.to_string(index=False))
+        return 0
+    return _repl(paths.published_db)
+
+
+def _repl(db: Path) -> int:
+    import pandas as pd
+
+    from warehouse.sqlguard import SqlRefused, run_readonly
+
+    try:
+        import readline  # noqa: F401 - line editing and history for input()
+    except ImportError:
+        pass
+    print(f"blocwatch SQL on {db} (read-only). End statements with ';'. "
+          "Tables: SHOW TABLES; quit with .quit or Ctrl-D.")
+    buf = ""
+    while True:
+        try:
+            line = input("sql> " if not buf else "...> ")
+        except EOFError:
+            print()
+            return 0
+        if line.strip() in (".quit", ".exit", "\\q"):
+            return 0
+        buf += line + "\n"
+        if not buf.strip().endswith(";"):
+            continue
+        try:
+            df = run_readonly(db, buf, limit=None)
+            with pd.option_context("display.max_rows", 100, "display.width", 200):
+                print(df.to_string(index=False))
+        except (SqlRefused, Exception) as exc:  # show every SQL error and keep the prompt
+            print(f"error: {exc}")
+        buf = ""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="blocwatch",
+        description="Monitor how the press covers Japan, NATO and regional security blocs.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("demo", help="build the warehouse from the bundled offline demo web")
+    _add_common(p)
+    p.add_argument("--articles", type=int, default=1600, help="demo articles (default 1600)")
+    p.add_argument("--seed", type=int, default=2026, help="generator seed (default 2026)")
+    p.add_argument("--regenerate", action="store_true", help="rewrite the demo web first")
+    p.add_argument("--taxonomy", help="taxonomy file (default ./taxonomy.yaml)")
+    p.add_argument("--workers", type=int, help="extraction processes (default: cores)")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("ingest", help="ingest new articles from the sources in sources.yaml")
+    _add_common(p)
+    p.add_argument("--sources", help="sources file (default ./sources.yaml)")
+    p.add_argument("--taxonomy", help="taxonomy file (default ./taxonomy.yaml)")
+    p.add_argument("--only", nargs="+", metavar="SOURCE_ID", help="only these sources")
+    p.add_argument("--workers", type=int, help="extraction processes (default: cores)")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("check", help="validate sources.yaml and taxonomy.yaml")
+    p.add_argument("--sources", help="sources file (default ./sources.yaml)")
+    p.add_argument("--taxonomy", help="taxonomy file (default ./taxonomy.yaml)")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("dashboard", help="start the Streamlit dashboard")
+    _add_common(p)
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    p.add_argument("--port", type=int, default=8501, help="port (default 8501)")
+    p.set_defaults(func=cmd_dashboard)
+
+    p = sub.add_parser("sql", help="query the published warehouse (read-only)")
+    _add_common(p)
+    p.add_argument("query", nargs="?", help="SQL to run; omit for an interactive prompt")
+    p.add_argument("--csv", action="store_true", help="print CSV instead of a table")
+    p.set_defaults(func=cmd_sql)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except BlocwatchError as exc:
+        print(f"blocwatch: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,114 @@
+"""Outlets and crawl settings, read from ``sources.yaml``."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
+
+from blocwatch.errors import ConfigError
+from blocwatch.yamlconf import read_yaml_mapping, validate_entries
+
+_ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+DEFAULT_USER_AGENT = (
+    "blocwatch/0.1 (+https://github.com/blocwatch/blocwatch; media monitoring research)"
+)
+
+
+class Politeness(BaseModel):
+    """How hard blocwatch may hit one site."""
+
+    model_config = ConfigDict(extra="forbid")
+    min_delay_s: float = Field(5.0, ge=0, description="seconds between requests to one host")
+    concurrency: int = Field(2, ge=1, le=16, description="parallel connections to one host")
+    timeout_s: float = Field(30.0, gt=0, description="connect/read timeout of one request")
+    max_bytes: int = Field(10_000_000, gt=0, description="larger bodies are cut off and failed")
+    retries: int = Field(2, ge=0, le=10, description="extra tries after a transient error")
+    obey_robots: bool = True
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    user_agent: str = DEFAULT_USER_AGENT
+    politeness: Politeness = Politeness()
+    max_feed_pages: int = Field(100, ge=1, description="how far to follow paged feeds")
+    batch_size: int = Field(250, ge=1, description="articles fetched and loaded per task run")
+
+
+class Source(BaseModel):
+    """One outlet."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    name: str = Field(min_length=1)
+    homepage: HttpUrl
+    country: str = Field(min_length=2, max_length=2, description="ISO 3166-1 alpha-2")
+    language: str = Field(min_length=2, max_length=3, description="ISO 639-1 code")
+    kind: str = "news"
+    feeds: list[HttpUrl] = []
+    sitemaps: list[HttpUrl] = []
+    urls: list[HttpUrl] = []
+    politeness: Politeness | None = None
+    allow_private_network: bool = False
+    enabled: bool = True
+
+    @field_validator("id")
+    @classmethod
+    def _id_shape(cls, v: str) -> str:
+        if not _ID_RE.match(v):
+            raise ValueError("id must be lowercase letters, digits and underscores")
+        return v
+
+    @field_validator("country")
+    @classmethod
+    def _upper(cls, v: str) -> str:
+        return v.upper()
+
+
+class SourcesConfig(BaseModel):
+    settings: Settings
+    sources: list[Source]
+    path: str = ""
+
+    def politeness_for(self, source: Source) -> Politeness:
+        if source.politeness is None:
+            return self.settings.politeness
+        # Fields the source does not set fall back to the global defaults.
+        merged = self.settings.politeness.model_dump()
+        merged.update(source.politeness.model_dump(exclude_unset=True))
+        return Politeness(**merged)
+
+    def enabled(self) -> list[Source]:
+        return [s for s in self.sources if s.enabled]
+
+
+SourceKind = Literal["feed", "sitemap", "url"]
+
+
+def load_sources(path: str | Path) -> SourcesConfig:
+    """Read and validate a sources file; raise ConfigError naming file, entry and field."""
+    path = Path(path)
+    data = read_yaml_mapping(path)
+    unknown = set(data) - {"settings", "sources"}
+    if unknown:
+        raise ConfigError(str(path), f"unknown top-level key(s): {', '.join(sorted(unknown))}")
+    raw_settings = data.get("settings") or {}
+    try:
+        settings = Settings.model_validate(raw_settings)
+    except Exception as exc:  # pydantic ValidationError
+        err = exc.errors()[0] if hasattr(exc, "errors") else {"loc": (), "msg": str(exc)}
+        field = ".".join(str(p) for p in err["loc"]) or None
+        raise ConfigError(str(path), err["msg"], entry="settings", field=field) from exc
+    sources = validate_entries(path, "sources", data.get("sources"), Source)
+    seen: set[str] = set()
+    for index, src in enumerate(sources):
+        label = f"#{index + 1} ({src.id!r})"
+        if src.id in seen:
+            raise ConfigError(str(path), f"duplicate id {src.id!r}", entry=label, field="id")
+        seen.add(src.id)
+        if not (src.feeds or src.sitemaps or src.urls):
+            raise ConfigError(str(path), "needs at least one of feeds, sitemaps or urls",
+                              entry=label, field="feeds")
+    return SourcesConfig(settings=settings, sources=sources, path=str(path))

@@ -1,0 +1,80 @@
+"""Opening DuckDB files and applying numbered schema migrations."""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+# Analysts open the published file with the DuckDB CLI they already have (1.5.x today),
+# which refuses files in DuckDB 2.0's default storage format.
+STORAGE_VERSION = "v1.5.0"
+
+_MIGRATION_RE = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
+
+_MIGRATIONS_TABLE = """
+CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    INTEGER PRIMARY KEY,
+    name       VARCHAR NOT NULL,
+    applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+);
+COMMENT ON TABLE schema_migrations IS 'Schema migrations applied to this file, in order.';
+COMMENT ON COLUMN schema_migrations.version IS 'Migration number (file prefix).';
+COMMENT ON COLUMN schema_migrations.name IS 'Migration name (file name without number).';
+COMMENT ON COLUMN schema_migrations.applied_at IS 'When it was applied (UTC).';
+"""
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """All shipped migrations as (version, name, sql), in order."""
+    out = []
+    for entry in resources.files("warehouse").joinpath("migrations").iterdir():
+        m = _MIGRATION_RE.match(entry.name)
+        if m:
+            out.append((int(m.group(1)), m.group(2), entry.read_text(encoding="utf-8")))
+    return sorted(out)
+
+
+def connect_writer(path: Path) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) the work database read-write and bring its schema up to date."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), config={"storage_compatibility_version": STORAGE_VERSION})
+    con.execute("SET TimeZone = 'UTC'")
+    migrate(con)
+    return con
+
+
+def connect_reader(path: Path) -> duckdb.DuckDBPyConnection:
+    """Open a published snapshot read-only, with no access to files or the network."""
+    con = duckdb.connect(str(path), read_only=True,
+                         config={"enable_external_access": False})
+    con.execute("SET TimeZone = 'UTC'")
+    return con
+
+
+def applied_versions(con: duckdb.DuckDBPyConnection) -> list[int]:
+    con.execute(_MIGRATIONS_TABLE)
+    return [r[0] for r in con.execute(
+        "SELECT version FROM schema_migrations ORDER BY version").fetchall()]
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """Apply migrations not yet recorded, each in its own transaction; return those applied."""
+    done = set(applied_versions(con))
+    applied = []
+    for version, name, sql in migrations():
+        if version in done:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(sql)
+            con.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
+                        [version, name])
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        applied.append(version)
+    return applied

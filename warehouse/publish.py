@@ -1,0 +1,34 @@
+"""Publishing the work database as the snapshot readers open.
+
+DuckDB lets one process hold a read-write handle and refuses others while it does, so
+readers never open the work file: after each successful load the writer checkpoints it
+and atomically replaces the published copy. A crash at any point leaves the previous
+snapshot whole.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
+
+
+def publish(con: duckdb.DuckDBPyConnection, work_db: Path, published_db: Path) -> Path:
+    """Checkpoint the work DB and atomically replace the published snapshot with a copy."""
+    con.execute("CHECKPOINT")
+    tmp = published_db.with_name(f".{published_db.name}.{os.getpid()}.tmp")
+    try:
+        shutil.copyfile(work_db, tmp)
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, published_db)
+    finally:
+        tmp.unlink(missing_ok=True)
+    dir_fd = os.open(published_db.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)  # make the rename itself durable
+    finally:
+        os.close(dir_fd)
+    return published_db
