@@ -62,7 +62,11 @@ class PrefectServer:
 @pytest.fixture(scope="session")
 def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrefectServer]:
     """A real `prefect server start` on 127.0.0.1, once per test session."""
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+    from prefect.settings import (
+        PREFECT_API_URL,
+        PREFECT_LOGGING_TO_API_ENABLED,
+        temporary_settings,
+    )
 
     home = tmp_path_factory.mktemp("prefect-home")
     port = free_port()
@@ -74,7 +78,9 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prefect
     api = f"http://127.0.0.1:{port}/api"
     try:
         wait_http(f"{api}/health", timeout=180, proc=proc)
-        with temporary_settings(updates={PREFECT_API_URL: api}):
+        # Logs stay local: shipping them would race the server's shutdown at session end.
+        with temporary_settings(updates={PREFECT_API_URL: api,
+                                         PREFECT_LOGGING_TO_API_ENABLED: False}):
             yield PrefectServer(api, home, {**env, "PREFECT_API_URL": api})
     finally:
         proc.terminate()

@@ -1,0 +1,274 @@
+"""Chart builders: pure functions from tables to Plotly figures (no Streamlit, no SQL).
+
+Conventions every chart follows: the measure is named in the title, axes carry units,
+hover shows the exact value (and the counts behind a share), and an entity has the same
+colour on every page (its position among the sorted ids of the entities table).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.colors import qualitative
+from plotly.subplots import make_subplots
+
+# 32 colours that stay apart on white and from each other (Tableau's ten, then darker and
+# lighter relatives); a taxonomy with more entities reuses them.
+PALETTE: tuple[str, ...] = (
+    "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf",
+    "#bcbd22", "#7f7f7f", "#393b79", "#ad494a", "#637939", "#e6550d", "#7b4173", "#843c39",
+    "#3182bd", "#31a354", "#756bb1", "#636363", "#fd8d3c", "#6baed6", "#74c476", "#9e9ac8",
+    "#e7ba52", "#ce6dbd", "#17a589", "#a55194", "#b5cf6b", "#8c6d31", "#d6616b", "#bd9e39",
+)
+SET_PALETTE: tuple[str, ...] = tuple(qualitative.Set1)
+
+
+@dataclass(frozen=True)
+class Measure:
+    key: str
+    title: str  # as it reads in a chart title
+    axis: str  # y axis label, with the unit
+    hover: str  # hover format of the value
+
+
+MEASURES: dict[str, Measure] = {
+    "share": Measure("share", "Share of all articles", "Share of articles (%)", "%{y:.2%}"),
+    "articles": Measure("articles", "Articles", "Articles (count)", "%{y:,.0f} articles"),
+    "mentions": Measure("mentions", "Mentions", "Mentions (count)", "%{y:,.0f} mentions"),
+}
+MEASURE_LABELS = {"share": "Share of all articles (%)", "articles": "Article count",
+                  "mentions": "Mention count"}
+
+PERIOD_AXIS = {"day": "Day of publication", "week": "Week of publication (starting Monday)",
+               "month": "Month of publication"}
+_PERIOD_HOVER = {"day": "%{x|%Y-%m-%d}", "week": "week of %{x|%Y-%m-%d}",
+                 "month": "%{x|%B %Y}"}
+
+
+def entity_colors(entity_ids: Iterable[str]) -> dict[str, str]:
+    """Colour per entity id, by position among all ids sorted (stable across pages)."""
+    return {eid: PALETTE[i % len(PALETTE)] for i, eid in enumerate(sorted(set(entity_ids)))}
+
+
+def key_color(key: str, colors: Mapping[str, str], position: int = 0) -> str:
+    """An entity's colour; a multi-entity set (key not an entity) gets a set colour."""
+    return colors.get(key) or SET_PALETTE[position % len(SET_PALETTE)]
+
+
+def _layout(fig: go.Figure, title: str, x_title: str, y_title: str) -> go.Figure:
+    fig.update_layout(title={"text": title, "x": 0, "xanchor": "left"},
+                      xaxis_title=x_title, yaxis_title=y_title, hovermode="closest",
+                      legend_title_text="", margin={"l": 60, "r": 20, "t": 60, "b": 50},
+                      template="plotly_white")
+    return fig
+
+
+def _hover(measure: Measure, period: str, prefix: str = "") -> str:
+    extra = ("<br>%{customdata[0]:,} of %{customdata[1]:,} articles"
+             if measure.key == "share" else
+             "<br>%{customdata[0]:,} articles, %{customdata[2]:,} mentions")
+    return (f"{prefix}<b>%{{fullData.name}}</b><br>{_PERIOD_HOVER[period]}<br>"
+            f"{measure.title}: {measure.hover}{extra}<extra></extra>")
+
+
+# customdata columns of every trend point: the counts for the hover, set_idx so a clicked
+# point can be traced back to its series.
+_CUSTOM = ["articles", "total", "mentions", "set_idx"]
+
+
+def trend_title(measure: str, period: str, what: str = "naming each entity") -> str:
+    return f"{MEASURES[measure].title} {what}, by {period}"
+
+
+def trend_figure(frame: pd.DataFrame, measure: str, period: str,
+                 colors: Mapping[str, str], title: str | None = None) -> go.Figure:
+    """Lines per series from analysis.trend_frame(); spikes as rings; rolling as dashes."""
+    m = MEASURES[measure]
+    fig = go.Figure()
+    for pos, ((_, key, label), df) in enumerate(
+            frame.groupby(["set_idx", "key", "label"], sort=True)):
+        color = key_color(key, colors, pos)
+        custom = df[_CUSTOM].to_numpy()
+        fig.add_trace(go.Scatter(
+            x=df["period"], y=df["value"], name=label, mode="lines+markers",
+            line={"color": color, "width": 2}, marker={"size": 5, "color": color},
+            customdata=custom, hovertemplate=_hover(m, period), legendgroup=label,
+            meta={"key": key}))
+        if "rolling" in df:
+            fig.add_trace(go.Scatter(
+                x=df["period"], y=df["rolling"], name=f"{label} (rolling mean)",
+                mode="lines", line={"color": color, "width": 1.5, "dash": "dash"},
+                hovertemplate=(f"<b>{label}</b> rolling mean<br>{_PERIOD_HOVER[period]}<br>"
+                               f"{m.hover}<extra></extra>"), legendgroup=label,
+                showlegend=False, meta={"key": key}))
+        spikes = df[df["spike"]]
+        if len(spikes):
+            fig.add_trace(go.Scatter(
+                x=spikes["period"], y=spikes["value"], name=f"{label}: spike",
+                mode="markers", legendgroup=label, showlegend=False,
+                marker={"symbol": "circle-open", "size": 16, "color": color,
+                        "line": {"width": 3}},
+                customdata=spikes[_CUSTOM].to_numpy(),
+                hovertemplate=_hover(m, period, prefix="Spike: "), meta={"key": key}))
+    _layout(fig, title or trend_title(measure, period), PERIOD_AXIS[period], m.axis)
+    if measure == "share":
+        fig.update_yaxes(tickformat=".0%", rangemode="tozero")
+    else:
+        fig.update_yaxes(rangemode="tozero")
+    return fig
+
+
+def small_multiples_figure(frame: pd.DataFrame, measure: str, period: str,
+                           colors: Mapping[str, str], panel_title: str,
+                           panel_names: Mapping[str, str] | None = None,
+                           columns: int = 3) -> go.Figure:
+    """One panel per outlet group (panel column), the same series in each, shared axes."""
+    m = MEASURES[measure]
+    panels = list(dict.fromkeys(frame["panel"]))
+    cols = min(columns, max(1, len(panels)))
+    rows = math.ceil(len(panels) / cols) if panels else 1
+    names = panel_names or {}
+    fig = make_subplots(rows=rows, cols=cols, shared_xaxes=True, shared_yaxes=True,
+                        subplot_titles=[names.get(p, p) for p in panels],
+                        vertical_spacing=0.12 if rows > 1 else 0.08,
+                        horizontal_spacing=0.04)
+    seen: set[str] = set()
+    for i, panel in enumerate(panels):
+        r, c = i // cols + 1, i % cols + 1
+        for pos, ((_, key, label), df) in enumerate(
+                frame[frame["panel"] == panel].groupby(["set_idx", "key", "label"], sort=True)):
+            color = key_color(key, colors, pos)
+            fig.add_trace(go.Scatter(
+                x=df["period"], y=df["value"], name=label, mode="lines",
+                line={"color": color, "width": 2}, legendgroup=label,
+                showlegend=label not in seen,
+                customdata=df[_CUSTOM].to_numpy(),
+                hovertemplate=_hover(m, period, prefix=f"{names.get(panel, panel)}<br>")),
+                row=r, col=c)
+            seen.add(label)
+    fig.update_layout(height=max(320, 260 * rows))
+    _layout(fig, f"{m.title} naming each entity, by {period}, per {panel_title}", "", "")
+    fig.update_xaxes(title_text="")
+    for r in range(1, rows + 1):
+        fig.update_yaxes(title_text=m.axis, row=r, col=1)
+    for c in range(1, cols + 1):
+        fig.update_xaxes(title_text=PERIOD_AXIS[period], row=rows, col=c)
+    if measure == "share":
+        fig.update_yaxes(tickformat=".0%", rangemode="tozero")
+    else:
+        fig.update_yaxes(rangemode="tozero")
+    return fig
+
+
+def heatmap_figure(matrix: pd.DataFrame, names: Mapping[str, str], level: str) -> go.Figure:
+    """Entity × entity co-mention counts (the diagonal is left blank)."""
+    ids = list(matrix.index)
+    labels = [names.get(i, i) for i in ids]
+    z = matrix.to_numpy(dtype=float, copy=True)
+    for i in range(len(ids)):
+        z[i, i] = float("nan")
+    what = "articles naming both" if level == "article" else \
+        "articles naming both in one sentence"
+    fig = go.Figure(go.Heatmap(
+        z=z, x=labels, y=labels, colorscale="Blues", hoverongaps=False,
+        colorbar={"title": {"text": "Articles"}},
+        customdata=[[[a, b] for b in ids] for a in ids],
+        hovertemplate="%{y} × %{x}<br>%{z:,.0f} " + what + "<extra></extra>"))
+    _layout(fig, f"Co-mentions: {what} (count)", "Entity", "Entity")
+    fig.update_yaxes(autorange="reversed")
+    fig.update_layout(height=max(420, 28 * len(ids) + 160))
+    return fig
+
+
+def network_figure(pairs: pd.DataFrame, totals: Mapping[str, int], names: Mapping[str, str],
+                   colors: Mapping[str, str], level: str) -> go.Figure:
+    """Entities on a circle (sorted by id, so the layout is stable), edges as wide as their
+    count; hover on a node or an edge's midpoint gives the numbers."""
+    ids = sorted(set(pairs["entity_a"]) | set(pairs["entity_b"]) | set(totals))
+    n = max(1, len(ids))
+    pos = {eid: (math.cos(2 * math.pi * i / n), math.sin(2 * math.pi * i / n))
+           for i, eid in enumerate(ids)}
+    fig = go.Figure()
+    top = max([int(v) for v in pairs["articles"]] or [1])
+    what = "articles naming both" if level == "article" else \
+        "articles naming both in one sentence"
+    mid_x, mid_y, mid_text = [], [], []
+    for row in pairs.itertuples(index=False):
+        (x0, y0), (x1, y1) = pos[row.entity_a], pos[row.entity_b]
+        fig.add_trace(go.Scatter(
+            x=[x0, x1], y=[y0, y1], mode="lines", hoverinfo="skip", showlegend=False,
+            line={"width": 1 + 9 * int(row.articles) / top, "color": "rgba(90,90,90,0.45)"}))
+        mid_x.append((x0 + x1) / 2)
+        mid_y.append((y0 + y1) / 2)
+        mid_text.append(f"{names.get(row.entity_a, row.entity_a)} – "
+                        f"{names.get(row.entity_b, row.entity_b)}: {int(row.articles):,} {what}")
+    fig.add_trace(go.Scatter(x=mid_x, y=mid_y, mode="markers", showlegend=False,
+                             marker={"size": 8, "color": "rgba(0,0,0,0)"},
+                             hovertext=mid_text, hoverinfo="text"))
+    biggest = max([int(v) for v in totals.values()] or [1])
+    fig.add_trace(go.Scatter(
+        x=[pos[i][0] for i in ids], y=[pos[i][1] for i in ids], mode="markers+text",
+        text=[names.get(i, i) for i in ids], textposition="top center", showlegend=False,
+        marker={"size": [12 + 30 * int(totals.get(i, 0)) / biggest for i in ids],
+                "color": [colors.get(i, "#888") for i in ids],
+                "line": {"width": 1, "color": "white"}},
+        customdata=[[int(totals.get(i, 0))] for i in ids],
+        hovertemplate="<b>%{text}</b><br>%{customdata[0]:,} articles<extra></extra>"))
+    _layout(fig, f"Co-mention network: edge width = {what} (count), node size = articles",
+            "", "")
+    fig.update_xaxes(visible=False, range=[-1.35, 1.35])
+    fig.update_yaxes(visible=False, range=[-1.3, 1.35], scaleanchor="x")
+    fig.update_layout(height=560)
+    return fig
+
+
+def term_bar_figure(df: pd.DataFrame, value: str, title: str, axis: str, hover: str,
+                    color: str) -> go.Figure:
+    """Horizontal bars, largest on top."""
+    d = df.iloc[::-1]
+    fig = go.Figure(go.Bar(
+        x=d[value], y=d["term"], orientation="h", marker_color=color,
+        customdata=d[["window_docs", "baseline_docs", "window_share", "baseline_share"]]
+        .to_numpy(),
+        hovertemplate=("<b>%{y}</b><br>" + hover + "<br>window: %{customdata[0]:,} articles "
+                       "(%{customdata[2]:.1%})<br>baseline: %{customdata[1]:,} articles "
+                       "(%{customdata[3]:.1%})<extra></extra>")))
+    _layout(fig, title, axis, "Term")
+    fig.update_layout(height=max(300, 22 * len(d) + 120))
+    return fig
+
+
+def outlet_figure(df: pd.DataFrame, period: str, colors: Mapping[str, str]) -> go.Figure:
+    """Stacked bars of articles per outlet and period."""
+    fig = go.Figure()
+    for sid, d in df.groupby("source_id", sort=True):
+        fig.add_trace(go.Bar(
+            x=d["period"], y=d["articles"], name=str(d["outlet"].iloc[0]),
+            marker_color=colors.get(str(sid)),
+            hovertemplate=(f"<b>%{{fullData.name}}</b><br>{_PERIOD_HOVER[period]}<br>"
+                           "%{y:,} articles<extra></extra>")))
+    _layout(fig, f"Articles per outlet, by {period}", PERIOD_AXIS[period], "Articles (count)")
+    fig.update_layout(barmode="stack")
+    return fig
+
+
+def error_rate_figure(df: pd.DataFrame) -> go.Figure:
+    """Share of tried URLs that failed, per outlet."""
+    d = df.sort_values("outlet")
+    fig = go.Figure(go.Bar(
+        x=d["outlet"], y=d["error_rate"].fillna(0.0), marker_color="#d62728",
+        customdata=d[["failed", "tried"]].to_numpy(),
+        hovertemplate=("<b>%{x}</b><br>error rate %{y:.1%}<br>%{customdata[0]:,} of "
+                       "%{customdata[1]:,} URLs failed<extra></extra>")))
+    _layout(fig, "Fetch error rate per outlet (failed URLs / URLs tried)", "Outlet",
+            "Error rate (%)")
+    fig.update_yaxes(tickformat=".0%", rangemode="tozero")
+    return fig
+
+
+def color_list(keys: Sequence[str], colors: Mapping[str, str]) -> list[str]:
+    return [key_color(k, colors, i) for i, k in enumerate(keys)]

@@ -1,0 +1,202 @@
+"""The dashboard's one door to the warehouse: cached, read-only, snapshot-aware.
+
+The app opens only the published snapshot, read-only with external access off
+(warehouse.db.connect_reader). Every cache is keyed on the snapshot's identity (path,
+inode, mtime_ns), so a newly published file (an atomic rename: a new inode) is picked up
+on the next interaction, without a restart, and old results are never served for it.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from blocwatch.paths import data_paths
+from dashboard import queries
+from dashboard.filters import Filters
+from warehouse.db import connect_reader
+from warehouse.sqlguard import run_readonly
+
+TTL_S = 600  # results also expire, so memory does not hold every view ever asked for
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Identity of one published file: a new publish is a new inode and mtime."""
+
+    path: str
+    inode: int
+    mtime_ns: int
+    size: int
+
+
+def published_path() -> Path:
+    return data_paths().published_db
+
+
+def snapshot(path: Path | None = None) -> Snapshot | None:
+    """The current snapshot, or None when nothing is published there."""
+    p = path or published_path()
+    try:
+        st_ = os.stat(p)
+    except OSError:
+        return None
+    return Snapshot(str(p), st_.st_ino, st_.st_mtime_ns, st_.st_size)
+
+
+_lock = threading.Lock()
+_open: dict[str, tuple[Snapshot, duckdb.DuckDBPyConnection]] = {}
+
+
+def _connection(snap: Snapshot) -> duckdb.DuckDBPyConnection:
+    """The read-only connection to this snapshot, shared by all sessions.
+
+    DuckDB keeps one database instance per path in a process: connecting again to a path
+    whose file was replaced returns the instance still reading the old file. So the
+    connection to the previous snapshot at the same path is closed before opening anew.
+    """
+    with _lock:
+        held = _open.get(snap.path)
+        if held is not None and held[0] == snap:
+            return held[1]
+        if held is not None:
+            held[1].close()
+        con = connect_reader(Path(snap.path))
+        _open[snap.path] = (snap, con)
+        return con
+
+
+def _with_cursor(snap: Snapshot, fn: Callable[..., T], *args: Any) -> T:
+    # One cursor per call: a DuckDB connection is not safe to share between the threads
+    # Streamlit runs sessions in; cursors of one connection are.
+    cur = _connection(snap).cursor()
+    try:
+        queries.configure(cur)
+        return fn(cur, *args)
+    finally:
+        cur.close()
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
+def entities(snap: Snapshot) -> pd.DataFrame:
+    return _with_cursor(snap, queries.entities)
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
+def sources(snap: Snapshot) -> pd.DataFrame:
+    return _with_cursor(snap, queries.sources)
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
+def languages(snap: Snapshot) -> list[str]:
+    return _with_cursor(snap, queries.languages)
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
+def overview(snap: Snapshot) -> dict[str, Any]:
+    return _with_cursor(snap, queries.overview)
+
+
+@st.cache_data(ttl=TTL_S, max_entries=256, show_spinner=False)
+def count_articles(snap: Snapshot, filters: Filters) -> int:
+    return _with_cursor(snap, queries.count_articles, filters)
+
+
+@st.cache_data(ttl=TTL_S, max_entries=256, show_spinner=False)
+def top_entities(snap: Snapshot, filters: Filters, n: int = 5) -> list[str]:
+    return _with_cursor(snap, queries.top_entities, filters, n)
+
+
+@st.cache_data(ttl=TTL_S, max_entries=256, show_spinner=False)
+def series(snap: Snapshot, filters: Filters, sets: tuple[tuple[str, ...], ...],
+           period: str, split: str = "none", match: str = "any") -> pd.DataFrame:
+    return _with_cursor(snap, queries.series, filters, sets, period, split, match)
+
+
+@st.cache_data(ttl=TTL_S, max_entries=256, show_spinner=False)
+def article_list(snap: Snapshot, filters: Filters, entities: tuple[str, ...] = (),
+                 match: str = "any", search: str | None = None,
+                 limit: int = 500) -> pd.DataFrame:
+    return _with_cursor(snap, queries.article_list, filters, entities, match, search, limit)
+
+
+@st.cache_data(ttl=TTL_S, max_entries=256, show_spinner=False)
+def article(snap: Snapshot, article_id: int) -> dict[str, Any] | None:
+    return _with_cursor(snap, queries.article, article_id)
+
+
+@st.cache_data(ttl=TTL_S, max_entries=256, show_spinner=False)
+def article_mentions(snap: Snapshot, article_id: int) -> pd.DataFrame:
+    return _with_cursor(snap, queries.article_mentions, article_id)
+
+
+@st.cache_data(ttl=TTL_S, max_entries=64, show_spinner=False)
+def aliases(snap: Snapshot, entity_ids: tuple[str, ...]) -> pd.DataFrame:
+    return _with_cursor(snap, queries.aliases, entity_ids)
+
+
+@st.cache_data(ttl=TTL_S, max_entries=256, show_spinner=False)
+def co_mention_pairs(snap: Snapshot, filters: Filters, level: str,
+                     entities: tuple[str, ...] = ()) -> pd.DataFrame:
+    return _with_cursor(snap, queries.co_mention_pairs, filters, level, entities)
+
+
+@st.cache_data(ttl=TTL_S, max_entries=256, show_spinner=False)
+def entity_totals(snap: Snapshot, filters: Filters,
+                  entities: tuple[str, ...] = ()) -> pd.DataFrame:
+    return _with_cursor(snap, queries.entity_totals, filters, entities)
+
+
+@st.cache_data(ttl=TTL_S, max_entries=256, show_spinner=False)
+def pair_articles(snap: Snapshot, filters: Filters, a: str, b: str,
+                  level: str) -> pd.DataFrame:
+    return _with_cursor(snap, queries.pair_articles, filters, a, b, level)
+
+
+@st.cache_data(ttl=TTL_S, max_entries=256, show_spinner=False)
+def keyword_terms(snap: Snapshot, filters: Filters, entity: str
+                  ) -> tuple[pd.DataFrame, int, int]:
+    return _with_cursor(snap, queries.keyword_terms, filters, entity)
+
+
+@st.cache_data(ttl=TTL_S, max_entries=256, show_spinner=False)
+def kwic_articles(snap: Snapshot, filters: Filters, entity: str, term: str) -> pd.DataFrame:
+    return _with_cursor(snap, queries.kwic_articles, filters, entity, term)
+
+
+@st.cache_data(ttl=TTL_S, max_entries=256, show_spinner=False)
+def outlet_series(snap: Snapshot, filters: Filters, period: str) -> pd.DataFrame:
+    return _with_cursor(snap, queries.outlet_series, filters, period)
+
+
+@st.cache_data(ttl=TTL_S, max_entries=64, show_spinner=False)
+def outlet_health(snap: Snapshot, filters: Filters, runs: int) -> pd.DataFrame:
+    return _with_cursor(snap, queries.outlet_health, filters, runs)
+
+
+@st.cache_data(ttl=TTL_S, max_entries=64, show_spinner=False)
+def recent_runs(snap: Snapshot, runs: int) -> pd.DataFrame:
+    return _with_cursor(snap, queries.recent_runs, runs)
+
+
+SQL_ROW_LIMIT = 10_000
+
+
+@st.cache_data(ttl=TTL_S, max_entries=128, show_spinner=False)
+def run_sql(snap: Snapshot, sql: str) -> pd.DataFrame:
+    """An analyst's query through warehouse.sqlguard (raises SqlRefused / duckdb.Error)."""
+    return _with_cursor(snap, run_readonly, sql, SQL_ROW_LIMIT)
+
+
+def as_sets(groups: Sequence[Sequence[str]]) -> tuple[tuple[str, ...], ...]:
+    """Entity sets in the hashable shape the caches key on."""
+    return tuple(tuple(g) for g in groups if len(g))

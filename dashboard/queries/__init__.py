@@ -1,0 +1,218 @@
+"""The dashboard's queries as plain functions ``(con, filters, ...) -> DataFrame``.
+
+No Streamlit here: dashboard/data.py wraps these in caches, and a benchmark or a notebook
+can call them with any DuckDB connection. The SQL lives beside this file in ``*.sql``;
+``/*filtered*/`` in a file stands for the shared ``_filtered.sql`` CTE. Every value reaches
+DuckDB as a bound ``$name`` parameter; Python only chooses which constant file to run.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import date, timedelta
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from dashboard.filters import Filters
+
+PERIODS = ("day", "week", "month")
+SPLITS = ("none", "country", "language", "kind", "outlet")
+MATCHES = ("any", "all")
+LEVELS = ("article", "sentence")
+
+_PARAM_RE = re.compile(r"\$([a-z_]+)")
+
+
+@cache
+def sql(name: str) -> str:
+    """The text of ``queries/<name>.sql`` with the shared filter CTE spliced in."""
+    folder = resources.files("dashboard.queries")
+    text = folder.joinpath(f"{name}.sql").read_text(encoding="utf-8")
+    if "/*filtered*/" in text:
+        text = text.replace("/*filtered*/", folder.joinpath("_filtered.sql")
+                            .read_text(encoding="utf-8"))
+    return text
+
+
+def configure(con: duckdb.DuckDBPyConnection) -> None:
+    """Session settings for a cursor (cursors do not inherit their connection's)."""
+    con.execute("SET TimeZone = 'UTC'")
+
+
+def filter_params(filters: Filters) -> dict[str, Any]:
+    return {"start": filters.start, "end": filters.end, "sources": list(filters.sources),
+            "countries": list(filters.countries), "languages": list(filters.languages)}
+
+
+def run(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) -> pd.DataFrame:
+    """Run one named query; parameters it does not use are left out (DuckDB refuses them)."""
+    text = sql(name)
+    used = set(_PARAM_RE.findall(text))
+    missing = used - params.keys()
+    if missing:
+        raise KeyError(f"query {name} needs parameters {sorted(missing)}")
+    return con.execute(text, {k: v for k, v in params.items() if k in used}).df()
+
+
+def _choice(value: str, allowed: Sequence[str], what: str) -> str:
+    if value not in allowed:
+        raise ValueError(f"{what} must be one of {', '.join(allowed)}, not {value!r}")
+    return value
+
+
+# --- catalogue ---------------------------------------------------------------------------
+
+def entities(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return run(con, "catalog_entities", {})
+
+
+def sources(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return run(con, "catalog_sources", {})
+
+
+def languages(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return run(con, "catalog_languages", {})["language"].tolist()
+
+
+def overview(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """first_day, last_day (None when no article is dated), articles, rows_total."""
+    row = run(con, "overview", {}).iloc[0].to_dict()
+    for key in ("first_day", "last_day"):
+        row[key] = None if pd.isna(row[key]) else pd.Timestamp(row[key]).date()
+    return row
+
+
+# --- selections --------------------------------------------------------------------------
+
+def count_articles(con: duckdb.DuckDBPyConnection, filters: Filters) -> int:
+    return int(run(con, "count_filtered", filter_params(filters))["articles"].iloc[0])
+
+
+def top_entities(con: duckdb.DuckDBPyConnection, filters: Filters, n: int = 5) -> list[str]:
+    """The ``n`` entities named by the most filtered articles (the default selection)."""
+    df = run(con, "top_entities", {**filter_params(filters), "n": n})
+    return df["entity_id"].tolist()
+
+
+def series(con: duckdb.DuckDBPyConnection, filters: Filters,
+           sets: Sequence[Sequence[str]], period: str = "week", split: str = "none",
+           match: str = "any") -> pd.DataFrame:
+    """Per panel, period and entity set: articles naming the set, mentions, total, share.
+
+    Columns: panel, period (first day), set_idx (1-based position in ``sets``), articles,
+    mentions, total (all filtered articles of the panel and period), share (articles /
+    total; NaN when the period has no article). A set of one entity is that entity; a
+    larger set counts articles naming any (``match='any'``) or all of its entities.
+    """
+    sets_list = [list(s) for s in sets if len(s)]
+    if not sets_list:
+        return pd.DataFrame(columns=["panel", "period", "set_idx", "articles", "mentions",
+                                     "total", "share"])
+    params = {**filter_params(filters), "sets": sets_list,
+              "period": _choice(period, PERIODS, "period"),
+              "split": _choice(split, SPLITS, "split"), "match": _choice(match, MATCHES, "match")}
+    df = run(con, "series", params)
+    df["period"] = pd.to_datetime(df["period"])
+    df["share"] = df["share"].astype(float)
+    return df
+
+
+def article_list(con: duckdb.DuckDBPyConnection, filters: Filters,
+                 entities: Sequence[str] = (), match: str = "any", search: str | None = None,
+                 limit: int = 500) -> pd.DataFrame:
+    """Filtered articles (naming ``entities`` when given), newest first, with a snippet.
+
+    Columns: article_id, published, outlet, title, url, entities (names, most mentioned
+    first), mentions (of ``entities``), snippet, matches (rows before the limit).
+    """
+    params = {**filter_params(filters), "entities": list(entities),
+              "match": _choice(match, MATCHES, "match"),
+              "q": (search or "").strip() or None, "limit": int(limit)}
+    return run(con, "article_list", params)
+
+
+def article(con: duckdb.DuckDBPyConnection, article_id: int) -> dict[str, Any] | None:
+    df = run(con, "article_detail", {"article_id": int(article_id)})
+    return None if df.empty else df.iloc[0].to_dict()
+
+
+def article_mentions(con: duckdb.DuckDBPyConnection, article_id: int) -> pd.DataFrame:
+    return run(con, "article_mentions", {"article_id": int(article_id)})
+
+
+def aliases(con: duckdb.DuckDBPyConnection, entity_ids: Sequence[str]) -> pd.DataFrame:
+    return run(con, "entity_aliases", {"entities": list(entity_ids)})
+
+
+def co_mention_pairs(con: duckdb.DuckDBPyConnection, filters: Filters,
+                     level: str = "article", entities: Sequence[str] = ()) -> pd.DataFrame:
+    """Pairs (entity_a < entity_b) with articles naming both and sentences naming both."""
+    return run(con, "co_mention_pairs", {**filter_params(filters),
+                                         "level": _choice(level, LEVELS, "level"),
+                                         "entities": list(entities)})
+
+
+def entity_totals(con: duckdb.DuckDBPyConnection, filters: Filters,
+                  entities: Sequence[str] = ()) -> pd.DataFrame:
+    return run(con, "entity_totals", {**filter_params(filters), "entities": list(entities)})
+
+
+def pair_articles(con: duckdb.DuckDBPyConnection, filters: Filters, a: str, b: str,
+                  level: str = "article", limit: int = 500) -> pd.DataFrame:
+    return run(con, "pair_articles", {**filter_params(filters), "a": a, "b": b,
+                                      "level": _choice(level, LEVELS, "level"),
+                                      "limit": int(limit)})
+
+
+def baseline_window(start: date, end: date) -> tuple[date, date]:
+    """The window of the same length just before [start, end]."""
+    days = (end - start).days + 1
+    return start - timedelta(days=days), start - timedelta(days=1)
+
+
+def keyword_terms(con: duckdb.DuckDBPyConnection, filters: Filters, entity: str
+                  ) -> tuple[pd.DataFrame, int, int]:
+    """Terms of the articles naming ``entity`` in the window and the baseline before it.
+
+    Returns (terms, window_articles, baseline_articles); terms has columns term,
+    window_docs, window_count, baseline_docs, baseline_count.
+    """
+    if filters.start is None or filters.end is None:
+        raise ValueError("keyword_terms needs a dated window")
+    b_start, _ = baseline_window(filters.start, filters.end)
+    params = {**filter_params(filters.with_dates(b_start, filters.end)),
+              "window_start": filters.start, "entity": entity}
+    sizes = run(con, "keyword_sizes", params).iloc[0]
+    return (run(con, "keyword_terms", params), int(sizes["window_articles"]),
+            int(sizes["baseline_articles"]))
+
+
+def kwic_articles(con: duckdb.DuckDBPyConnection, filters: Filters, entity: str, term: str,
+                  limit: int = 40) -> pd.DataFrame:
+    return run(con, "kwic_articles", {**filter_params(filters), "entity": entity,
+                                      "term": term, "limit": int(limit)})
+
+
+# --- outlets and runs --------------------------------------------------------------------
+
+def outlet_series(con: duckdb.DuckDBPyConnection, filters: Filters,
+                  period: str = "week") -> pd.DataFrame:
+    df = run(con, "outlet_series", {**filter_params(filters),
+                                    "period": _choice(period, PERIODS, "period")})
+    df["period"] = pd.to_datetime(df["period"])
+    return df
+
+
+def outlet_health(con: duckdb.DuckDBPyConnection, filters: Filters,
+                  runs: int = 10) -> pd.DataFrame:
+    return run(con, "outlet_health", {"sources": list(filters.sources),
+                                      "countries": list(filters.countries), "runs": int(runs)})
+
+
+def recent_runs(con: duckdb.DuckDBPyConnection, runs: int = 20) -> pd.DataFrame:
+    return run(con, "recent_runs", {"runs": int(runs)})

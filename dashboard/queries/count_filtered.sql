@@ -1,0 +1,2 @@
+WITH /*filtered*/
+SELECT count(*) AS articles FROM filtered;

@@ -1,0 +1,12 @@
+-- Articles naming the entity whose keywords include the term, for keyword-in-context lines.
+WITH /*filtered*/
+SELECT a.article_id, a.published, coalesce(s.name, a.source_id) AS outlet, a.title, a.url,
+       a.text
+FROM filtered f
+JOIN mentions m USING (article_id)
+JOIN keywords k USING (article_id)
+JOIN articles a ON a.article_id = f.article_id
+LEFT JOIN sources s ON s.source_id = a.source_id
+WHERE m.entity_id = $entity AND k.term = $term
+ORDER BY a.published DESC, a.article_id DESC
+LIMIT $limit;

@@ -1,0 +1,112 @@
+"""Compare: the same entities (or entity sets) side by side across outlet groups."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import analysis, charts, data, ui
+from dashboard.queries import MATCHES, PERIODS
+
+ctx = ui.context()
+f = ctx.filters
+ui.header("Compare", "Small multiples: one panel per outlet group, the same lines in each. "
+          + ui.describe(ctx))
+
+SPLITS = {"country": "outlet country", "language": "article language", "kind": "outlet kind",
+          "outlet": "outlet", "groups": "outlet groups you define"}
+ui.url_choice("cmp_split", "split", list(SPLITS), "country")
+ui.url_choice("cmp_measure", "measure", analysis.MEASURES, "share")
+ui.url_choice("cmp_period", "period", PERIODS, "month")
+c1, c2, c3 = st.columns([3, 3, 2])
+split = c1.selectbox("Panels by", list(SPLITS), key="cmp_split", format_func=SPLITS.get)
+measure = c2.radio("Measure", analysis.MEASURES, key="cmp_measure", horizontal=True,
+                   format_func=charts.MEASURE_LABELS.get)
+period = c3.radio("Period", PERIODS, key="cmp_period", horizontal=True)
+for param, value, default in (("split", split, "country"), ("measure", measure, "share"),
+                              ("period", period, "month")):
+    ui.mirror(param, value, default)
+
+all_entities = sorted(ctx.names, key=lambda e: ctx.names[e].lower())
+with st.expander("Lines: entities, or entity sets such as Japan + NATO", expanded=False):
+    st.caption("Leave the sets empty to draw one line per entity chosen in the sidebar. "
+               "A set counts the articles naming any (or all) of its entities.")
+    match = st.radio("An article counts for a set when it names", MATCHES, horizontal=True,
+                     key="cmp_match", format_func={"any": "any of them",
+                                                   "all": "all of them"}.get)
+    set_cols = st.columns(3)
+    sets = [set_cols[i].multiselect(f"Set {i + 1}", all_entities, key=f"cmp_set{i}",
+                                    format_func=lambda e: ctx.names.get(e, e))
+            for i in range(3)]
+sets = [s for s in sets if s]
+if sets:
+    line_sets = sets
+    keys = [s[0] if len(s) == 1 else "|".join(s) for s in sets]
+    labels = [analysis.set_label(s, ctx.names, match) for s in sets]
+else:
+    match = "any"
+    line_sets = [[e] for e in f.entities]
+    keys = list(f.entities)
+    labels = [ctx.names.get(e, e) for e in keys]
+
+groups: list[tuple[str, list[str]]] = []
+if split == "groups":
+    st.caption("Define up to four outlet groups (e.g. Russian state media versus Japanese "
+               "outlets); each becomes a panel. Sidebar outlet filters still apply.")
+    gcols = st.columns(4)
+    for i in range(4):
+        name = gcols[i].text_input(f"Group {i + 1} name", value=f"Group {i + 1}",
+                                   key=f"cmp_gname{i}")
+        members = gcols[i].multiselect(f"Group {i + 1} outlets", list(ctx.source_names),
+                                       key=f"cmp_group{i}",
+                                       format_func=lambda s: ctx.source_names.get(s, s))
+        if members:
+            groups.append((name.strip() or f"Group {i + 1}", members))
+    if len(groups) < 2:
+        st.info("Choose outlets for at least two groups to compare them.")
+        st.stop()
+
+with ui.guard():
+    set_key = data.as_sets(line_sets)
+    if split == "groups":
+        parts = []
+        for name, members in groups:
+            allowed = [s for s in members if not f.sources or s in f.sources]
+            if not allowed:
+                continue
+            part = data.series(ctx.snap, f.with_sources(allowed), set_key, period, "none",
+                               match).copy()
+            part["panel"] = name
+            parts.append(part)
+        series = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+        panel_title, panel_names = "outlet group", None
+    else:
+        series = data.series(ctx.snap, f, set_key, period, split, match)
+        panel_title = SPLITS[split]
+        panel_names = ctx.source_names if split == "outlet" else None
+    if series.empty:
+        st.info("No articles in these outlet groups under the sidebar filters.")
+        st.stop()
+    frame = analysis.trend_frame(series, labels, keys, measure)
+    fig = charts.small_multiples_figure(frame, measure, period, ctx.colors, panel_title,
+                                        panel_names)
+    table = frame.rename(columns={"label": "line", "total": "all_articles"})[
+        ["panel", "period", "line", "articles", "mentions", "all_articles", "share"]]
+    ui.chart(fig, table, "compare")
+
+    st.subheader("Over the whole window")
+    summary = (frame.groupby(["panel", "label"], sort=False)
+               .agg(articles=("articles", "sum"), mentions=("mentions", "sum"))
+               .reset_index())
+    totals = (frame.drop_duplicates(["panel", "period"]).groupby("panel")["total"].sum()
+              .rename("all_articles"))
+    summary = summary.join(totals, on="panel")
+    summary["share"] = summary["articles"] / summary["all_articles"].where(
+        summary["all_articles"] > 0)
+    if panel_names:
+        summary["panel"] = summary["panel"].map(lambda p: panel_names.get(p, p))
+    summary = summary.rename(columns={"label": "line"})
+    st.dataframe(summary, hide_index=True, width="stretch", key="compare_summary",
+                 column_config={"share": st.column_config.NumberColumn(
+                     "share of the panel's articles", format="percent")})
+    ui.download_csv(summary, "compare-summary", "Download the summary (CSV)")

@@ -1,0 +1,74 @@
+"""Keywords: what the coverage of an entity is about, and what is new in it."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import analysis, charts, data, ui
+from dashboard.queries import baseline_window
+from dashboard.text import kwic
+
+ctx = ui.context()
+f = ctx.filters
+ui.header("Keywords", "Top and rising terms in the articles naming an entity: the window "
+          "chosen in the sidebar against the baseline window of the same length just before "
+          "it. " + ui.describe(ctx))
+
+ordered = list(f.entities) + sorted((e for e in ctx.names if e not in f.entities),
+                                    key=lambda e: ctx.names[e].lower())
+ui.url_choice("kw_entity", "entity", ordered, ordered[0])
+c1, c2 = st.columns([2, 1])
+entity = c1.selectbox("Entity", ordered, key="kw_entity",
+                      format_func=lambda e: ctx.names.get(e, e))
+n = c2.slider("Terms shown", 5, 40, 15, key="kw_n")
+ui.mirror("entity", entity, ordered[0])
+assert f.start is not None and f.end is not None
+b_start, b_end = baseline_window(f.start, f.end)
+
+with ui.guard():
+    terms, w_arts, b_arts = data.keyword_terms(ctx.snap, f, entity)
+    name = ctx.names.get(entity, entity)
+    st.caption(f"Window {f.start} – {f.end}: {w_arts:,} articles naming {name}. "
+               f"Baseline {b_start} – {b_end}: {b_arts:,} articles.")
+    if w_arts == 0 or terms.empty:
+        st.info(f"No article naming {name} in the window has keywords. Choose another "
+                "entity or widen the dates.")
+        st.stop()
+    top, rising = analysis.rank_terms(terms, w_arts, b_arts, n)
+    color = ctx.colors.get(entity, "#1f77b4")
+    left, right = st.columns(2)
+    with left:
+        ui.chart(charts.term_bar_figure(
+            top, "window_docs", f"Top terms: articles naming {name} that use the term",
+            "Articles in the window (count)", "%{x:,} articles in the window", color),
+            top, "keywords-top")
+    with right:
+        if rising.empty:
+            st.info("No term is used by a larger share of the articles than in the baseline "
+                    "(or the baseline has no articles).")
+        else:
+            ui.chart(charts.term_bar_figure(
+                rising, "change_pp",
+                f"Rising terms: change in the share of {name}'s articles using the term",
+                "Change, window versus baseline (percentage points)",
+                "%{x:+.1f} percentage points", "#ff7f0e"), rising, "keywords-rising")
+
+    st.subheader("Keyword in context")
+    choices = list(dict.fromkeys([*top["term"], *rising["term"]]))
+    if st.session_state.get("kw_term") not in choices:
+        st.session_state["kw_term"] = choices[0]
+    term = st.selectbox("Term", choices, key="kw_term")
+    arts = data.kwic_articles(ctx.snap, f, entity, term)
+    lines = [{"published": r.published, "outlet": r.outlet, "left": left_, "term": mid,
+              "right": right_, "title": r.title, "article_id": r.article_id}
+             for r in arts.itertuples() for left_, mid, right_ in kwic(r.text or "", term)]
+    kw = pd.DataFrame(lines, columns=["published", "outlet", "left", "term", "right", "title",
+                                      "article_id"])
+    st.caption(f"{len(kw)} lines from {len(arts)} articles naming {name} that use "
+               f"“{term}” (newest first).")
+    st.dataframe(kw, hide_index=True, width="stretch", key="kwic", column_config={
+        "published": st.column_config.DateColumn("Date", format="YYYY-MM-DD"),
+        "left": st.column_config.TextColumn("…before", width="large"),
+        "right": st.column_config.TextColumn("after…", width="large")})
+    ui.download_csv(kw, "keyword-in-context", "Download these lines (CSV)")

@@ -1,0 +1,92 @@
+"""The blocwatch command, run as a user runs it (a subprocess)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import duckdb
+
+from tests.conftest import BuiltWarehouse, PrefectServer
+
+BLOCWATCH = str(Path(sys.executable).parent / "blocwatch")
+
+
+def run(*args: str, env: dict[str, str] | None = None, timeout: float = 120
+        ) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([BLOCWATCH, *args], capture_output=True, text=True, timeout=timeout,
+                          env=env or dict(os.environ))
+
+
+def test_help_lists_the_commands() -> None:
+    out = run("--help")
+    assert out.returncode == 0
+    for cmd in ("demo", "ingest", "dashboard", "sql", "check"):
+        assert cmd in out.stdout
+
+
+def test_check_reports_bad_config_without_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "taxonomy.yaml"
+    bad.write_text("entities:\n  - {id: x, name: X, kind: country, aliases: [X]}\n")
+    out = run("check", "--taxonomy", str(bad))
+    assert out.returncode == 2
+    assert f"{bad}, entry #1 ('x'), field 'group'" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_sql_query_and_csv(built_warehouse: BuiltWarehouse) -> None:
+    out = run("sql", "--data-dir", str(built_warehouse.data_dir), "--csv",
+              "SELECT count(*) AS n FROM articles")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["n", str(len(built_warehouse.ledger["articles"]))]
+
+
+def test_sql_refuses_writes_and_file_access(built_warehouse: BuiltWarehouse) -> None:
+    for stmt in ("DELETE FROM articles", "COPY articles TO '/tmp/x.csv'",
+                 "SELECT * FROM read_csv('/etc/passwd')"):
+        out = run("sql", "--data-dir", str(built_warehouse.data_dir), stmt)
+        assert out.returncode == 2, stmt
+        assert "refused" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_sql_without_warehouse_says_what_to_do(tmp_path: Path) -> None:
+    out = run("sql", "--data-dir", str(tmp_path), "SELECT 1")
+    assert out.returncode == 2 and "blocwatch demo" in out.stderr
+
+
+def test_interactive_sql_prompt(built_warehouse: BuiltWarehouse) -> None:
+    proc = subprocess.run([BLOCWATCH, "sql", "--data-dir", str(built_warehouse.data_dir)],
+                          input="SELECT count(*) AS n\nFROM sources;\nDROP TABLE x;\n.quit\n",
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0
+    assert "refused" in proc.stdout
+    n_sources = len({a["source"] for a in built_warehouse.ledger["articles"]})
+    assert f"\n {n_sources}\n" in proc.stdout or f" {n_sources}" in proc.stdout
+
+
+def test_demo_command_builds_the_ledger_warehouse(tmp_path: Path,
+                                                  prefect_server: PrefectServer) -> None:
+    """The README's main job, end to end: the full default demo, as a subprocess."""
+    data = tmp_path / "data"
+    out = run("demo", "--data-dir", str(data), env=prefect_server.env, timeout=900)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "blocwatch dashboard" in out.stdout and "blocwatch sql" in out.stdout
+    ledger = json.loads((data / "demo" / "ledger.json").read_text())
+    assert len(ledger["articles"]) >= 1500
+    con = duckdb.connect(str(data / "blocwatch.duckdb"), read_only=True)
+    stored = dict(con.execute("SELECT entity_id, sum(body_count) FROM mentions GROUP BY 1")
+                  .fetchall())
+    urls = [r[0] for r in con.execute("SELECT url FROM articles").fetchall()]
+    dates = dict(con.execute("SELECT url, published::VARCHAR FROM articles").fetchall())
+    con.close()
+    expected: Counter[str] = Counter()
+    for a in ledger["articles"]:
+        expected.update(a["mentions"])
+    assert {k: v for k, v in stored.items() if v} == {k: v for k, v in expected.items() if v}
+    assert sorted(urls) == sorted(a["url"] for a in ledger["articles"])
+    right = sum(dates.get(a["url"]) == a["published"] for a in ledger["articles"])
+    assert right >= 0.99 * len(ledger["articles"])

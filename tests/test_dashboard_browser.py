@@ -1,0 +1,190 @@
+"""The real `blocwatch dashboard` command in Debian's chromium (Playwright, no browser
+download): every page renders without a Streamlit exception, Trends draws a Plotly chart,
+a URL reproduces its filters, a hostile title stays text, and the SQL page refuses what
+would write or read files. A screenshot of each page lands in test-output/screenshots/.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from tests.conftest import free_port, wait_http
+from tests.test_dashboard_pages import DATA_OVERRIDE, XSS, xss_copy
+from warehouse.db import connect_reader
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parents[1]
+SHOTS = REPO / "test-output" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+# screenshot name -> (URL path, page heading)
+PAGES = {"trends": ("/", "Trends"), "compare": ("/compare", "Compare"),
+         "co-mentions": ("/co-mentions", "Co-mentions"), "keywords": ("/keywords", "Keywords"),
+         "articles": ("/articles", "Articles"),
+         "sources-runs": ("/sources-runs", "Sources & runs"), "sql": ("/sql", "SQL")}
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    url: str
+    xss_article: int
+    first_day: str
+    outlet: str
+
+
+@pytest.fixture(scope="module")
+def dashboard(request: pytest.FixtureRequest,
+              tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make browser` installs Debian's chromium")
+    override = os.environ.get(DATA_OVERRIDE)
+    published = (Path(override) / "blocwatch.duckdb" if override
+                 else request.getfixturevalue("built_warehouse").published)
+    data_dir = xss_copy(published, tmp_path_factory.mktemp("browser"))
+    con = connect_reader(data_dir / "blocwatch.duckdb")
+    article = con.execute("SELECT article_id FROM articles WHERE title = ?", [XSS]).fetchone()[0]
+    first_day = str(con.execute("SELECT min(day) FROM daily_articles").fetchone()[0])
+    outlet = con.execute("SELECT source_id FROM daily_articles GROUP BY 1 "
+                         "ORDER BY sum(articles) DESC, 1 LIMIT 1").fetchone()[0]
+    con.close()
+    port = free_port()
+    log = open(data_dir / "dashboard.log", "wb")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "blocwatch"), "dashboard", "--port", str(port)],
+        env={**os.environ, "BLOCWATCH_DATA": str(data_dir)}, stdout=log,
+        stderr=subprocess.STDOUT, cwd=REPO)
+    try:
+        wait_http(f"http://127.0.0.1:{port}/_stcore/health", timeout=90, proc=proc)
+        yield Dashboard(f"http://127.0.0.1:{port}", article, first_day, outlet)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture()
+def page(browser) -> Iterator:  # noqa: ANN001 - playwright's Browser
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = ctx.new_page()
+    pg.set_default_timeout(60_000)
+    yield pg
+    ctx.close()
+
+
+def settle(pg) -> None:  # noqa: ANN001 - playwright's Page
+    """Wait until the script run is over: the title is drawn and the status widget gone."""
+    pg.wait_for_selector("h1")
+    pg.wait_for_timeout(300)
+    pg.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
+    pg.wait_for_timeout(300)
+
+
+def open_page(pg, base: str, path: str) -> None:  # noqa: ANN001
+    pg.goto(base + path)
+    settle(pg)
+
+
+def no_exception(pg) -> None:  # noqa: ANN001
+    assert pg.locator('[data-testid="stException"]').count() == 0, pg.content()[:2000]
+
+
+def test_every_page_loads_and_is_screenshotted(dashboard: Dashboard, page) -> None:  # noqa: ANN001
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for name, (path, heading) in PAGES.items():
+        open_page(page, dashboard.url, path)
+        if name == "trends":
+            page.wait_for_selector('[data-testid="stPlotlyChart"] .js-plotly-plot .main-svg')
+            assert "Share of all articles naming each entity" in page.locator(
+                ".js-plotly-plot .gtitle").first.text_content()
+        no_exception(page)
+        assert page.locator("h1").first.text_content().strip() == heading
+        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+        assert (SHOTS / f"{name}.png").stat().st_size > 10_000
+
+
+def test_a_url_reproduces_its_filters(dashboard: Dashboard, page) -> None:  # noqa: ANN001
+    query = (f"?entities=japan,nato&from={dashboard.first_day}&to=2026-06-30"
+             f"&outlets={dashboard.outlet}&measure=articles&period=month")
+    open_page(page, dashboard.url, "/" + query)
+    page.wait_for_selector(".js-plotly-plot .main-svg")
+    no_exception(page)
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    chosen = sidebar.locator('[data-testid="stMultiSelect"]').first.text_content()
+    assert "Japan" in chosen and "NATO" in chosen
+    dates = [i.input_value() for i in sidebar.locator('[data-testid="stDateInput"] input').all()]
+    assert dates == [dashboard.first_day, "2026-06-30"]
+    assert dashboard.outlet in parse_qs(urlsplit(page.url).query)["outlets"]
+    assert page.locator(".js-plotly-plot .gtitle").first.text_content() == \
+        "Articles naming each entity, by month"
+    legend = page.locator(".js-plotly-plot .legend").first.text_content()
+    assert "Japan" in legend and "NATO" in legend
+    checked = page.locator('[data-testid="stRadio"] input:checked').all()
+    assert len(checked) >= 2
+    # Moving to another page keeps the filters, in the view and in the URL.
+    page.get_by_role("link", name="Compare").first.click()
+    settle(page)
+    no_exception(page)
+    qs = parse_qs(urlsplit(page.url).query)
+    assert urlsplit(page.url).path == "/compare"
+    assert qs["entities"] == ["japan,nato"] and qs["to"] == ["2026-06-30"]
+
+
+def test_a_hostile_title_renders_as_text(dashboard: Dashboard, page) -> None:  # noqa: ANN001
+    open_page(page, dashboard.url, f"/articles?article={dashboard.xss_article}")
+    no_exception(page)
+    page.get_by_text(XSS, exact=True).first.wait_for()
+    assert page.evaluate("() => typeof window.__xss") == "undefined"
+    heading = page.locator("h3", has_text="window.__xss").first
+    assert heading.text_content() == XSS
+    assert page.locator("img[src='x']").count() == 0
+    open_page(page, dashboard.url, "/")  # the newest article is behind Trends' list too
+    page.wait_for_selector(".js-plotly-plot .main-svg")
+    assert page.evaluate("() => typeof window.__xss") == "undefined"
+
+
+@pytest.mark.parametrize("statement", [
+    "COPY articles TO '/tmp/blocwatch-copy.csv'",
+    "ATTACH '/tmp/blocwatch-other.duckdb' AS other",
+    "INSTALL httpfs",
+    "CREATE TABLE t (x INTEGER)",
+    "SELECT * FROM read_csv('/etc/passwd')",
+])
+def test_sql_page_refuses(dashboard: Dashboard, page, statement: str) -> None:  # noqa: ANN001
+    open_page(page, dashboard.url, "/sql")
+    box = page.locator('[data-testid="stTextArea"] textarea')
+    box.fill(statement)
+    box.press("Control+Enter")
+    settle(page)
+    page.get_by_role("button", name="Run query").click()
+    alert = page.locator('[data-testid="stAlert"]', has_text="refused")
+    alert.first.wait_for()
+    settle(page)
+    no_exception(page)
+    assert "refused" in alert.first.text_content()
+    assert not Path("/tmp/blocwatch-copy.csv").exists()
+    assert "root:" not in page.content()

@@ -1,0 +1,508 @@
+"""Every dashboard page under Streamlit's AppTest, against the warehouse the real pipeline
+built from the demo corpus: no exception, and the numbers shown equal what the
+warehouse's own views say for the same filters.
+
+Expected numbers come from the documented views (daily_mentions, daily_articles) or plain
+SQL on the tables, never from dashboard.queries, so a wrong query cannot agree with itself.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from warehouse.db import connect_reader, connect_writer
+from warehouse.publish import publish
+
+REPO = Path(__file__).resolve().parents[1]
+VIEWS = REPO / "dashboard" / "views"
+PAGES = ["trends", "compare", "co_mentions", "keywords", "articles", "sources_runs", "sql"]
+# Developers iterating on the dashboard can point the suite at an existing data directory
+# instead of building one (e.g. BLOCWATCH_DASHBOARD_TEST_DATA=data after `make demo`).
+DATA_OVERRIDE = "BLOCWATCH_DASHBOARD_TEST_DATA"
+
+
+@dataclass(frozen=True)
+class Scene:
+    """The warehouse under test and a filter setting chosen from its contents."""
+
+    data_dir: Path
+    published: Path
+    start: date
+    end: date
+    outlets: tuple[str, ...]
+    entities: tuple[str, ...]
+
+
+def _q(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[tuple]:
+    return con.execute(sql, params or []).fetchall()
+
+
+@pytest.fixture(scope="module")
+def scene(request: pytest.FixtureRequest) -> Iterator[Scene]:
+    override = os.environ.get(DATA_OVERRIDE)
+    data_dir = (Path(override).resolve() if override
+                else request.getfixturevalue("built_warehouse").data_dir)
+    published = data_dir / "blocwatch.duckdb"
+    con = connect_reader(published)
+    try:
+        lo, hi = _q(con, "SELECT min(day), max(day) FROM daily_articles")[0]
+        # The middle of the history, and the three busiest outlets: a real restriction.
+        span = (hi - lo).days
+        start, end = lo + timedelta(days=span // 4), hi - timedelta(days=span // 4)
+        outlets = tuple(r[0] for r in _q(
+            con, "SELECT source_id FROM daily_articles GROUP BY 1 "
+                 "ORDER BY sum(articles) DESC, 1 LIMIT 3"))
+        entities = tuple(r[0] for r in _q(
+            con, "SELECT entity_id FROM daily_mentions WHERE entity_id IN ('japan', 'nato') "
+                 "GROUP BY 1 ORDER BY 1"))
+        assert entities == ("japan", "nato"), "the demo corpus names Japan and NATO"
+    finally:
+        con.close()
+    yield Scene(data_dir, published, start, end, outlets, entities)
+
+
+@pytest.fixture()
+def con(scene: Scene) -> Iterator[duckdb.DuckDBPyConnection]:
+    c = connect_reader(scene.published)
+    yield c
+    c.close()
+
+
+def run_page(page: str, data_dir: Path, monkeypatch: pytest.MonkeyPatch,
+             **params: str) -> AppTest:
+    monkeypatch.setenv("BLOCWATCH_DATA", str(data_dir))
+    at = AppTest.from_file(str(VIEWS / f"{page}.py"), default_timeout=90)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    assert_ok(at)
+    return at
+
+
+def assert_ok(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def scene_params(s: Scene, **extra: str) -> dict[str, str]:
+    return {"entities": ",".join(s.entities), "from": s.start.isoformat(),
+            "to": s.end.isoformat(), "outlets": ",".join(s.outlets), **extra}
+
+
+def figure(at: AppTest, index: int = 0) -> dict:
+    return json.loads(at.get("plotly_chart")[index].proto.spec)
+
+
+def values(v: list | dict) -> np.ndarray:
+    """A trace's x/y: Plotly sends numeric arrays as base64 typed arrays."""
+    if isinstance(v, dict) and "bdata" in v:
+        flat = np.frombuffer(base64.b64decode(v["bdata"]), dtype=v["dtype"])
+        shape = v.get("shape")
+        if shape:
+            dims = [int(x) for x in str(shape).split(",")] if not isinstance(
+                shape, list) else shape
+            flat = flat.reshape(dims)
+        return flat
+    return np.asarray(v)
+
+
+def trace(fig: dict, name: str) -> dict[str, float]:
+    t = next(t for t in fig["data"] if t.get("name") == name)
+    return {str(x)[:10]: float(y) for x, y in zip(values(t["x"]), values(t["y"]), strict=True)}
+
+
+def frame(at: AppTest, *columns: str, without: tuple[str, ...] = ()):  # noqa: ANN201
+    """The first table shown with these columns (tables without a selection have no id)."""
+    for d in at.dataframe:
+        df = d.value
+        if set(columns) <= set(df.columns) and not set(without) & set(df.columns):
+            return df
+    raise AssertionError(f"no table with columns {columns}")
+
+
+def weekly(con: duckdb.DuckDBPyConnection, s: Scene, entity: str) -> tuple[dict, dict]:
+    """Articles naming ``entity`` and all articles per week, from the views."""
+    naming = dict(_q(con, """
+        SELECT strftime(date_trunc('week', day), '%Y-%m-%d'), sum(articles)
+        FROM daily_mentions
+        WHERE entity_id = ? AND day BETWEEN ? AND ? AND list_contains(?, source_id)
+        GROUP BY 1""", [entity, s.start, s.end, list(s.outlets)]))
+    totals = dict(_q(con, """
+        SELECT strftime(date_trunc('week', day), '%Y-%m-%d'), sum(articles)
+        FROM daily_articles
+        WHERE day BETWEEN ? AND ? AND list_contains(?, source_id)
+        GROUP BY 1""", [s.start, s.end, list(s.outlets)]))
+    return naming, totals
+
+
+# --- Trends ---------------------------------------------------------------------------------
+
+def test_trends_counts_equal_daily_mentions(scene: Scene, con: duckdb.DuckDBPyConnection,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    at = run_page("trends", scene.data_dir, monkeypatch,
+                  **scene_params(scene, measure="articles", period="week"))
+    fig = figure(at)
+    assert fig["layout"]["title"]["text"] == "Articles naming each entity, by week"
+    assert fig["layout"]["yaxis"]["title"]["text"] == "Articles (count)"
+    for entity, name in (("japan", "Japan"), ("nato", "NATO")):
+        naming, _ = weekly(con, scene, entity)
+        shown = trace(fig, name)
+        assert {w: v for w, v in shown.items() if v} == pytest.approx(
+            {w: float(v) for w, v in naming.items()})
+        assert sum(shown.values()) == sum(naming.values())
+    # The sidebar shows the URL's filters.
+    assert at.sidebar.multiselect(key="f_entities").value == list(scene.entities)
+    assert at.sidebar.multiselect(key="f_outlets").value == list(scene.outlets)
+    assert at.sidebar.date_input(key="f_from").value == scene.start
+
+
+def test_trends_share_is_articles_over_all_articles(scene: Scene,
+                                                    con: duckdb.DuckDBPyConnection,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    at = run_page("trends", scene.data_dir, monkeypatch, **scene_params(scene))
+    fig = figure(at)
+    assert fig["layout"]["title"]["text"].startswith("Share of all articles")
+    naming, totals = weekly(con, scene, "japan")
+    shown = trace(fig, "Japan")
+    assert set(shown) >= set(totals)
+    for week, total in totals.items():
+        assert shown[week] == pytest.approx(naming.get(week, 0) / total)
+    # The CSV/expander table is the same data.
+    table = frame(at, "entity_id", "all_articles", "share")
+    japan = table[table["entity_id"] == "japan"]
+    assert int(japan["articles"].sum()) == sum(naming.values())
+
+
+def test_trends_lists_the_articles_behind_a_point(scene: Scene,
+                                                  con: duckdb.DuckDBPyConnection,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    at = run_page("trends", scene.data_dir, monkeypatch,
+                  **scene_params(scene, measure="articles"))
+    naming, _ = weekly(con, scene, "nato")
+    week = max(sorted(naming), key=lambda w: naming[w])
+    at.selectbox(key="tr_pick_entity").set_value("nato").run()
+    at.selectbox(key="tr_pick_period").set_value(week).run()
+    assert_ok(at)
+    listed = frame(at, "article_id", "title", "snippet")
+    assert len(listed) == naming[week]
+    monday = date.fromisoformat(week)
+    days = {d.date() if hasattr(d, "date") else d for d in listed["published"]}
+    assert all(monday <= d <= monday + timedelta(days=6) for d in days)
+
+
+def test_filters_round_trip_through_the_url(scene: Scene,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    params = scene_params(scene, measure="mentions", period="month", rolling="3")
+    at = run_page("trends", scene.data_dir, monkeypatch, **params)
+    assert at.radio(key="tr_measure").value == "mentions"
+    assert at.radio(key="tr_period").value == "month"
+    assert at.number_input(key="tr_rolling").value == 3
+    assert {k: at.query_params[k] for k in params} == {k: [v] if isinstance(
+        at.query_params[k], list) else v for k, v in params.items()}
+    at.sidebar.multiselect(key="f_entities").set_value(["nato"]).run()
+    assert_ok(at)
+    qp = {k: v[0] if isinstance(v, list) else v for k, v in at.query_params.items()}
+    assert qp["entities"] == "nato"
+    at.sidebar.button[0].click().run()  # Reset filters: the URL empties with them
+    assert_ok(at)
+    assert not {"entities", "from", "to", "outlets"} & set(at.query_params)
+
+
+# --- Compare --------------------------------------------------------------------------------
+
+def test_compare_small_multiples_by_country(scene: Scene, con: duckdb.DuckDBPyConnection,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    params = scene_params(scene, split="country", measure="articles")
+    params.pop("outlets")
+    at = run_page("compare", scene.data_dir, monkeypatch, **params)
+    summary = frame(at, "panel", "line", "all_articles", without=("period",))
+    expected = dict(((c, n), (a, t)) for c, n, a, t in _q(con, """
+        WITH tot AS (SELECT s.country, sum(d.articles) AS t FROM daily_articles d
+                     JOIN sources s USING (source_id) WHERE d.day BETWEEN ? AND ? GROUP BY 1)
+        SELECT s.country, e.name, sum(d.articles), any_value(tot.t)
+        FROM daily_mentions d JOIN sources s USING (source_id)
+        JOIN entities e USING (entity_id) JOIN tot USING (country)
+        WHERE d.entity_id IN ('japan', 'nato') AND d.day BETWEEN ? AND ?
+        GROUP BY ALL""", [scene.start, scene.end, scene.start, scene.end]))
+    shown = {(r.panel, r.line): (r.articles, r.all_articles) for r in summary.itertuples()
+             if r.articles}
+    assert shown == expected
+    fig = figure(at)
+    panels = {a["text"] for a in fig["layout"]["annotations"]}
+    assert panels == set(summary["panel"])
+    assert "per outlet country" in fig["layout"]["title"]["text"]
+
+
+def test_compare_entity_sets_and_outlet_groups(scene: Scene, con: duckdb.DuckDBPyConnection,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    params = scene_params(scene, split="groups", measure="articles")
+    params.pop("outlets")
+    at = run_page("compare", scene.data_dir, monkeypatch, **params)
+    a, b = scene.outlets[0], scene.outlets[1:]
+    at.multiselect(key="cmp_group0").set_value([a])
+    at.multiselect(key="cmp_group1").set_value(list(b))
+    at.multiselect(key="cmp_set0").set_value(["japan", "nato"])
+    at.radio(key="cmp_match").set_value("all")
+    at.run()
+    assert_ok(at)
+    summary = frame(at, "panel", "line", "all_articles", without=("period",))
+    both = {g: _q(con, """
+        SELECT count(*) FROM articles x
+        WHERE x.published BETWEEN ? AND ? AND x.duplicate_of IS NULL
+          AND list_contains(?, x.source_id)
+          AND (SELECT count(*) FROM mentions m WHERE m.article_id = x.article_id
+               AND m.entity_id IN ('japan', 'nato')) = 2""",
+                    [scene.start, scene.end, outlets])[0][0]
+            for g, outlets in (("Group 1", [a]), ("Group 2", list(b)))}
+    assert {r.panel: r.articles for r in summary.itertuples()} == both
+    assert set(summary["line"]) == {"Japan + NATO"}
+
+
+# --- Co-mentions ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("level", ["article", "sentence"])
+def test_co_mentions_heatmap_counts(scene: Scene, con: duckdb.DuckDBPyConnection,
+                                    monkeypatch: pytest.MonkeyPatch, level: str) -> None:
+    ents = ["china", "japan", "nato", "united_states"]
+    params = scene_params(scene, level=level, entities=",".join(ents))
+    at = run_page("co_mentions", scene.data_dir, monkeypatch, **params)
+    expected = {(a, b): n for a, b, n in _q(con, """
+        SELECT c.entity_a, c.entity_b, count(*) FROM co_mentions c JOIN articles a USING (article_id)
+        WHERE a.published BETWEEN ? AND ? AND a.duplicate_of IS NULL
+          AND list_contains(?, a.source_id) AND list_contains(?, c.entity_a)
+          AND list_contains(?, c.entity_b) AND (? = 'article' OR c.sentence_count > 0)
+        GROUP BY ALL""", [scene.start, scene.end, list(scene.outlets), ents, ents, level])}
+    table = frame(at, "entity_a", "name_a", "sentences")
+    assert {(r.entity_a, r.entity_b): r.articles for r in table.itertuples()} == expected
+    heat = figure(at, 0)["data"][0]
+    z = (np.array([[np.nan if v is None else v for v in row] for row in heat["z"]],
+                  dtype=float) if isinstance(heat["z"], list) else values(heat["z"]))
+    names = list(heat["x"])
+    japan, nato = names.index("Japan"), names.index("NATO")
+    assert z[japan, nato] == z[nato, japan] == expected.get(("japan", "nato"), 0)
+    if expected:
+        pair = max(expected, key=lambda k: (expected[k], k))
+        at.selectbox(key="cm_pair").set_value("|".join(pair)).run()
+        assert_ok(at)
+        assert len(frame(at, "same_sentence", "title")) == expected[pair]
+
+
+# --- Keywords -------------------------------------------------------------------------------
+
+def test_keywords_top_terms_and_context(scene: Scene, con: duckdb.DuckDBPyConnection,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    at = run_page("keywords", scene.data_dir, monkeypatch, **scene_params(scene,
+                                                                          entity="japan"))
+    window_articles = _q(con, """
+        SELECT count(*) FROM mentions m JOIN articles a USING (article_id)
+        WHERE m.entity_id = 'japan' AND a.published BETWEEN ? AND ?
+          AND a.duplicate_of IS NULL AND list_contains(?, a.source_id)""",
+                         [scene.start, scene.end, list(scene.outlets)])[0][0]
+    assert f"{window_articles:,} articles naming Japan" in " ".join(
+        c.value for c in at.caption)
+    top = frame(at, "term", "window_docs", "change_pp")
+    term, docs = top["term"].iloc[0], int(top["window_docs"].iloc[0])
+    assert docs == _q(con, """
+        SELECT count(*) FROM keywords k JOIN mentions m USING (article_id)
+        JOIN articles a USING (article_id)
+        WHERE k.term = ? AND m.entity_id = 'japan' AND a.published BETWEEN ? AND ?
+          AND a.duplicate_of IS NULL AND list_contains(?, a.source_id)""",
+                      [term, scene.start, scene.end, list(scene.outlets)])[0][0]
+    lines = frame(at, "left", "term", "right")
+    assert len(lines) > 0
+    assert all(t.lower().split() == str(at.selectbox(key="kw_term").value).split()
+               for t in lines["term"].str.lower())
+
+
+# --- Articles -------------------------------------------------------------------------------
+
+def test_articles_table_and_article_view(scene: Scene, con: duckdb.DuckDBPyConnection,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = _q(con, """
+        SELECT count(DISTINCT a.article_id) FROM articles a JOIN mentions m USING (article_id)
+        WHERE m.entity_id IN ('japan', 'nato') AND a.published BETWEEN ? AND ?
+          AND a.duplicate_of IS NULL AND list_contains(?, a.source_id)""",
+                  [scene.start, scene.end, list(scene.outlets)])[0][0]
+    article_id, title, body = _q(con, """
+        SELECT a.article_id, a.title, a.text FROM articles a JOIN mentions m USING (article_id)
+        WHERE m.entity_id = 'japan' AND m.body_count > 0 ORDER BY a.article_id LIMIT 1""")[0]
+    at = run_page("articles", scene.data_dir, monkeypatch,
+                  **scene_params(scene, article=str(article_id)))
+    table = frame(at, "article_id", "title", "snippet")
+    assert len(table) == min(expected, 500)
+    assert any(c.value.startswith(f"{expected:,} articles") for c in at.caption)
+    assert {"title", "url", "entities", "snippet"} <= set(table.columns)
+    blocks = [h.proto.body for h in at.get("html")]
+    assert any(title and _esc(title) in b for b in blocks)
+    text_block = max(blocks, key=len)
+    assert "<mark" in text_block and "Japan</mark>" in text_block
+    assert at.query_params["article"] in (str(article_id), [str(article_id)])
+    # Searching narrows the list to articles containing the words.
+    at.text_input(key="art_q").set_value(body.split()[3]).run()
+    assert_ok(at)
+    assert 0 < len(frame(at, "article_id", "title", "snippet")) <= len(table)
+
+
+def _esc(s: str) -> str:
+    import html
+
+    return html.escape(s)
+
+
+def test_malicious_title_is_text(scene: Scene, tmp_path: Path,
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    data_dir = xss_copy(scene.published, tmp_path)
+    con = connect_reader(data_dir / "blocwatch.duckdb")
+    article_id = _q(con, "SELECT article_id FROM articles WHERE title = ?", [XSS])[0][0]
+    con.close()
+    at = run_page("articles", data_dir, monkeypatch, article=str(article_id))
+    for h in at.get("html"):
+        assert "<script" not in h.proto.body and "<img" not in h.proto.body
+    assert any(_esc(XSS) in h.proto.body for h in at.get("html"))
+    assert XSS in set(frame(at, "article_id", "title", "snippet")["title"])  # a plain text cell
+
+
+XSS = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">'
+
+
+def xss_copy(published: Path, tmp_path: Path) -> Path:
+    """A copy of the warehouse whose newest article has a hostile title."""
+    data_dir = tmp_path / "xss-data"
+    data_dir.mkdir()
+    shutil.copyfile(published, data_dir / "blocwatch.duckdb")
+    con = duckdb.connect(str(data_dir / "blocwatch.duckdb"))
+    con.execute("""UPDATE articles SET title = ? WHERE article_id = (
+        SELECT article_id FROM articles WHERE duplicate_of IS NULL AND published IS NOT NULL
+        ORDER BY published DESC, article_id DESC LIMIT 1)""", [XSS])
+    con.close()
+    return data_dir
+
+
+# --- Sources & runs, SQL --------------------------------------------------------------------
+
+def test_sources_and_runs(scene: Scene, con: duckdb.DuckDBPyConnection,
+                          monkeypatch: pytest.MonkeyPatch) -> None:
+    at = run_page("sources_runs", scene.data_dir, monkeypatch)
+    health = frame(at, "days_behind_newest", "tried")
+    expected = dict(_q(con, "SELECT s.source_id, count(a.article_id) FROM sources s "
+                            "LEFT JOIN articles a ON a.source_id = s.source_id "
+                            "AND a.duplicate_of IS NULL GROUP BY 1"))
+    assert dict(zip(health["source_id"], health["articles"], strict=True)) == expected
+    tried = dict(_q(con, "SELECT source_id, count(*) FROM fetch_log WHERE run_id IN "
+                         "(SELECT run_id FROM runs ORDER BY started_at DESC LIMIT 10) GROUP BY 1"))
+    assert {k: v for k, v in zip(health["source_id"], health["tried"], strict=True) if v} == tried
+    runs = frame(at, "run_id", "flow")
+    assert len(runs) == min(20, _q(con, "SELECT count(*) FROM runs")[0][0])
+    per_outlet = frame(at, "period", "source_id", "articles")
+    assert int(per_outlet["articles"].sum()) == _q(
+        con, "SELECT sum(articles) FROM daily_articles")[0][0]
+
+
+@pytest.mark.parametrize("statement", [
+    "COPY articles TO '/tmp/x.csv'",
+    "ATTACH '/tmp/other.duckdb' AS other",
+    "INSTALL httpfs",
+    "LOAD httpfs",
+    "CREATE TABLE t (x INTEGER)",
+    "SELECT * FROM read_csv('/etc/passwd')",
+    "SELECT 1; DROP TABLE articles",
+])
+def test_sql_page_refuses_writes_and_files(scene: Scene, monkeypatch: pytest.MonkeyPatch,
+                                           statement: str) -> None:
+    at = run_page("sql", scene.data_dir, monkeypatch)
+    at.text_area(key="sql_text").set_value(statement)
+    at.button(key="sql_go").click().run()
+    assert_ok(at)
+    assert at.error and "refused" in at.error[0].value
+    assert not at.dataframe
+
+
+def test_sql_page_runs_queries_and_readme_examples(scene: Scene,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    at = run_page("sql", scene.data_dir, monkeypatch)
+    at.text_area(key="sql_text").set_value("SELECT count(*) AS n FROM articles")
+    at.button(key="sql_go").click().run()
+    assert_ok(at)
+    assert not at.error
+    n = frame(at, "n")["n"].iloc[0]
+    assert n > 0
+    examples = [b for b in at.button if b.proto.id.endswith(tuple(f"sql_ex{i}"
+                                                                  for i in range(20)))]
+    assert len(examples) >= 5
+    for i in range(len(examples)):
+        at.button(key=f"sql_ex{i}").click().run()
+        assert_ok(at)
+        assert not at.error, (i, [e.value for e in at.error])
+        assert at.text_area(key="sql_text").value.upper().startswith(("SELECT", "WITH"))
+    at.text_area(key="sql_text").set_value("SELEC nonsense")
+    at.button(key="sql_go").click().run()
+    assert_ok(at)
+    assert at.error
+
+
+# --- missing, empty, nothing matches, a new snapshot ---------------------------------------
+
+@pytest.mark.parametrize("page", PAGES)
+def test_missing_warehouse_explains_itself(page: str, tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    at = run_page(page, tmp_path / "nowhere", monkeypatch)
+    assert at.info and "blocwatch demo" in at.info[0].value
+
+
+def test_empty_warehouse_explains_itself(tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    con = connect_writer(tmp_path / "work.duckdb")
+    publish(con, tmp_path / "work.duckdb", tmp_path / "blocwatch.duckdb")
+    con.close()
+    for page in PAGES:
+        at = run_page(page, tmp_path, monkeypatch)
+        if page in ("sources_runs", "sql"):
+            continue  # still useful: run history, and ad-hoc SQL
+        assert at.info and "no dated articles" in at.info[0].value, page
+
+
+def test_filters_matching_nothing_explain_themselves(scene: Scene,
+                                                     con: duckdb.DuckDBPyConnection,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    outlet, country = _q(con, "SELECT source_id, country FROM sources WHERE country IS NOT NULL "
+                              "ORDER BY source_id LIMIT 1")[0]
+    other = _q(con, "SELECT country FROM sources WHERE country <> ? ORDER BY 1 LIMIT 1",
+               [country])[0][0]
+    for page in PAGES[:5]:
+        at = run_page(page, scene.data_dir, monkeypatch, outlets=outlet, countries=other)
+        assert at.warning and "No article matches" in at.warning[0].value, page
+
+
+def test_a_new_snapshot_is_noticed_without_restart(scene: Scene, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    target = data_dir / "blocwatch.duckdb"
+    shutil.copyfile(scene.published, target)
+    at = run_page("trends", data_dir, monkeypatch)
+    before = at.sidebar.caption[0].value
+    # Publish like the pipeline does: a new file renamed over the old one.
+    newer = tmp_path / "newer.duckdb"
+    shutil.copyfile(scene.published, newer)
+    con = duckdb.connect(str(newer))
+    con.execute("DELETE FROM articles WHERE article_id IN "
+                "(SELECT article_id FROM articles ORDER BY article_id LIMIT 10)")
+    con.close()
+    os.replace(newer, target)
+    at.run()
+    assert_ok(at)
+    after = at.sidebar.caption[0].value
+    assert before != after
+    n = int(after.split(" · ")[1].split()[0].replace(",", ""))
+    assert n == int(before.split(" · ")[1].split()[0].replace(",", "")) - 10
