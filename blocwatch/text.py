@@ -64,11 +64,17 @@ _ABBREVIATIONS = frozenset({
 
 # A candidate break: a run of terminators plus any closing quotes/brackets, or a newline.
 # Full-width terminators need no following space: Chinese and Japanese put none there.
+# The lookahead already rejects the common non-break (ASCII lowercase after the space)
+# so that Python only looks at likely breaks; ``next`` is the character to check.
 _BREAK_RE = re.compile(
     r"(?P<cjk>[。！？]+[」』）〕】\"'”’]*)"
-    r"|(?P<term>[.!?؟।]+)[\"'”’»)\]]*(?=\s|$)"
+    r"|(?P<term>[.!?؟।]+)[\"'”’»)\]]*"
+    r"(?=[^\S\n]*(?:\n|$)|[^\S\n]+(?P<next>[^\sa-z]))"
     r"|(?P<nl>\n)"
 )
+# re only scans fast for a pattern that starts with a plain character set, which
+# _BREAK_RE does not: find candidates with this one, then match _BREAK_RE at each.
+_CANDIDATE_RE = re.compile(r"[.!?؟।。！？\n]")
 _OPENERS = frozenset("\"'“‘«„([")
 # Letters separated by dots: "U.S.", "e.g.", "U.S.A.".
 _DOTTED_RE = re.compile(r"(?:[^\W\d_]\.){2,}")
@@ -129,18 +135,21 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     """
     cuts: list[int] = []
     n = len(text)
-    for m in _BREAK_RE.finditer(text):
-        if m.group("nl") is not None or m.group("cjk") is not None:
-            cuts.append(m.end())
+    done = 0
+    for candidate in _CANDIDATE_RE.finditer(text):
+        if candidate.start() < done:
+            continue  # inside a run of terminators already handled
+        m = _BREAK_RE.match(text, candidate.start())
+        if m is None:
             continue
-        j = m.end()
-        while j < n and text[j].isspace() and text[j] != "\n":
-            j += 1
-        if j < n and text[j] != "\n" and not _starts_sentence(text[j]):
-            continue
+        done = m.end()
         term = m.group("term")
-        if term == "." and _is_abbreviation(text, m.start("term")):
-            continue
+        if term is not None:
+            following = m.group("next")
+            if following is not None and not _starts_sentence(following):
+                continue
+            if term == "." and _is_abbreviation(text, m.start()):
+                continue
         cuts.append(m.end())
     spans: list[tuple[int, int]] = []
     start = 0

@@ -78,7 +78,9 @@ def rank_terms(terms: pd.DataFrame, window_articles: int, baseline_articles: int
     df["change_pp"] = (df["window_share"] - df["baseline_share"]) * 100
     top = df[df["window_docs"] > 0].sort_values(
         ["window_docs", "window_count", "term"], ascending=[False, False, True]).head(n)
-    rising = df[(df["window_docs"] >= min_docs) & (df["change_pp"] > 0)].sort_values(
+    # Without a baseline every term would "rise" from nothing.
+    rises = (df["window_docs"] >= min_docs) & (df["change_pp"] > 0) & (baseline_articles > 0)
+    rising = df[rises].sort_values(
         ["change_pp", "window_docs", "term"], ascending=[False, False, True]).head(n)
     return top.reset_index(drop=True), rising.reset_index(drop=True)
 

@@ -8,7 +8,7 @@ colour on every page (its position among the sorted ids of the entities table).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -16,13 +16,14 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
-# 32 colours that stay apart on white and from each other (Tableau's ten, then darker and
-# lighter relatives); a taxonomy with more entities reuses them.
+# 32 colours readable on white. The first ten are Tableau's; after that hues are ordered so
+# nearby positions (neighbouring ids, e.g. japan and nato) do not get look-alikes. A
+# taxonomy with more entities reuses them.
 PALETTE: tuple[str, ...] = (
     "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf",
-    "#bcbd22", "#7f7f7f", "#393b79", "#ad494a", "#637939", "#e6550d", "#7b4173", "#843c39",
-    "#3182bd", "#31a354", "#756bb1", "#636363", "#fd8d3c", "#6baed6", "#74c476", "#9e9ac8",
-    "#e7ba52", "#ce6dbd", "#17a589", "#a55194", "#b5cf6b", "#8c6d31", "#d6616b", "#bd9e39",
+    "#7f7f7f", "#bcbd22", "#393b79", "#e6550d", "#31a354", "#7b4173", "#3182bd", "#c51b7d",
+    "#636363", "#8c6d31", "#6b6ecf", "#17a589", "#ad494a", "#bd9e39", "#843c39", "#5254a3",
+    "#74c476", "#fd8d3c", "#a55194", "#6baed6", "#e7ba52", "#9c9ede", "#d6616b", "#637939",
 )
 SET_PALETTE: tuple[str, ...] = tuple(qualitative.Set1)
 
@@ -269,6 +270,3 @@ def error_rate_figure(df: pd.DataFrame) -> go.Figure:
     fig.update_yaxes(tickformat=".0%", rangemode="tozero")
     return fig
 
-
-def color_list(keys: Sequence[str], colors: Mapping[str, str]) -> list[str]:
-    return [key_color(k, colors, i) for i, k in enumerate(keys)]

@@ -104,7 +104,6 @@ def build_demo(root: Path, articles: int = TEST_CORPUS_ARTICLES, seed: int = TES
                taxonomy: Path = REPO / "taxonomy.yaml") -> Path:
     """Generate a demo corpus under root/corpus (the generator is deterministic)."""
     from blocwatch.demo.corpus import generate
-
     from blocwatch.taxonomy import load_taxonomy
 
     corpus = root / "corpus"
@@ -115,7 +114,6 @@ def build_demo(root: Path, articles: int = TEST_CORPUS_ARTICLES, seed: int = TES
 def run_ingest(corpus: Path, data_dir: Path, taxonomy: Path = REPO / "taxonomy.yaml",
                workers: int = 2) -> dict:
     from blocwatch.demo.server import DemoWeb
-
     from flows.ingest import ingest
 
     with DemoWeb(corpus / "web") as web:

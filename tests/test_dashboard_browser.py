@@ -11,6 +11,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -152,6 +153,26 @@ def test_a_url_reproduces_its_filters(dashboard: Dashboard, page) -> None:  # no
     qs = parse_qs(urlsplit(page.url).query)
     assert urlsplit(page.url).path == "/compare"
     assert qs["entities"] == ["japan,nato"] and qs["to"] == ["2026-06-30"]
+
+
+def test_clicking_a_point_lists_its_articles(dashboard: Dashboard, page) -> None:  # noqa: ANN001
+    open_page(page, dashboard.url, "/?entities=japan&measure=articles&period=month")
+    page.wait_for_selector(".js-plotly-plot .main-svg")
+    caption = page.locator('[data-testid="stCaptionContainer"]', has_text="articles naming Japan")
+    before = caption.first.inner_text()
+    points = page.locator(".js-plotly-plot .scatterlayer .trace").first.locator("path.point")
+    assert points.count() > 3
+    points.nth(2).click(force=True)  # the third month of the history
+    page.wait_for_function(
+        "(b) => [...document.querySelectorAll('[data-testid=\"stCaptionContainer\"]')]"
+        ".some(e => e.innerText.includes('articles naming Japan') && e.innerText !== b)",
+        arg=before)
+    settle(page)
+    no_exception(page)
+    after = caption.first.inner_text()
+    first = date.fromisoformat(dashboard.first_day)
+    third = date(first.year + (first.month + 1) // 12, (first.month + 1) % 12 + 1, 1)
+    assert f"from {max(third, first)}" in after, (before, after)
 
 
 def test_a_hostile_title_renders_as_text(dashboard: Dashboard, page) -> None:  # noqa: ANN001

@@ -278,7 +278,8 @@ def test_co_mentions_heatmap_counts(scene: Scene, con: duckdb.DuckDBPyConnection
     params = scene_params(scene, level=level, entities=",".join(ents))
     at = run_page("co_mentions", scene.data_dir, monkeypatch, **params)
     expected = {(a, b): n for a, b, n in _q(con, """
-        SELECT c.entity_a, c.entity_b, count(*) FROM co_mentions c JOIN articles a USING (article_id)
+        SELECT c.entity_a, c.entity_b, count(*)
+        FROM co_mentions c JOIN articles a USING (article_id)
         WHERE a.published BETWEEN ? AND ? AND a.duplicate_of IS NULL
           AND list_contains(?, a.source_id) AND list_contains(?, c.entity_a)
           AND list_contains(?, c.entity_b) AND (? = 'article' OR c.sentence_count > 0)
@@ -300,29 +301,45 @@ def test_co_mentions_heatmap_counts(scene: Scene, con: duckdb.DuckDBPyConnection
 
 # --- Keywords -------------------------------------------------------------------------------
 
-def test_keywords_top_terms_and_context(scene: Scene, con: duckdb.DuckDBPyConnection,
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    at = run_page("keywords", scene.data_dir, monkeypatch, **scene_params(scene,
-                                                                          entity="japan"))
-    window_articles = _q(con, """
-        SELECT count(*) FROM mentions m JOIN articles a USING (article_id)
-        WHERE m.entity_id = 'japan' AND a.published BETWEEN ? AND ?
-          AND a.duplicate_of IS NULL AND list_contains(?, a.source_id)""",
-                         [scene.start, scene.end, list(scene.outlets)])[0][0]
-    assert f"{window_articles:,} articles naming Japan" in " ".join(
-        c.value for c in at.caption)
+def test_keywords_top_rising_and_context(scene: Scene, con: duckdb.DuckDBPyConnection,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    # Default window: the last 13 weeks of the sidebar window, against the 13 before.
+    at = run_page("keywords", scene.data_dir, monkeypatch,
+                  **scene_params(scene, entity="japan"))
+    w_start = scene.end - timedelta(days=90)
+    b_start, b_end = w_start - timedelta(days=91), w_start - timedelta(days=1)
+
+    def docs(term: str | None, lo: date, hi: date) -> int:
+        return _q(con, """
+            SELECT count(DISTINCT a.article_id) FROM mentions m
+            JOIN articles a USING (article_id)
+            WHERE m.entity_id = 'japan' AND a.published BETWEEN ? AND ?
+              AND a.duplicate_of IS NULL AND list_contains(?, a.source_id)
+              AND (?::VARCHAR IS NULL OR EXISTS (SELECT 1 FROM keywords k
+                   WHERE k.article_id = a.article_id AND k.term = ?::VARCHAR))""",
+                  [lo, hi, list(scene.outlets), term, term])[0][0]
+
+    caption = " ".join(c.value for c in at.caption)
+    assert f"{w_start} – {scene.end}: {docs(None, w_start, scene.end):,} articles naming Japan" \
+        in caption
+    assert f"Baseline {b_start} – {b_end}: {docs(None, b_start, b_end):,} articles" in caption
     top = frame(at, "term", "window_docs", "change_pp")
-    term, docs = top["term"].iloc[0], int(top["window_docs"].iloc[0])
-    assert docs == _q(con, """
-        SELECT count(*) FROM keywords k JOIN mentions m USING (article_id)
-        JOIN articles a USING (article_id)
-        WHERE k.term = ? AND m.entity_id = 'japan' AND a.published BETWEEN ? AND ?
-          AND a.duplicate_of IS NULL AND list_contains(?, a.source_id)""",
-                      [term, scene.start, scene.end, list(scene.outlets)])[0][0]
+    term = top["term"].iloc[0]
+    assert int(top["window_docs"].iloc[0]) == docs(term, w_start, scene.end)
+    tables = [d.value for d in at.dataframe if "change_pp" in d.value.columns]
+    if len(tables) == 2:  # rising terms exist
+        rising = tables[1].iloc[0]
+        assert int(rising["baseline_docs"]) == docs(rising["term"], b_start, b_end)
+        assert rising["change_pp"] > 0
     lines = frame(at, "left", "term", "right")
     assert len(lines) > 0
-    assert all(t.lower().split() == str(at.selectbox(key="kw_term").value).split()
-               for t in lines["term"].str.lower())
+    chosen = str(at.selectbox(key="kw_term").value)
+    assert all(t.lower().split() == chosen.split() for t in lines["term"])
+    # The whole sidebar window has no baseline to rise from inside the data.
+    at.selectbox(key="kw_window").set_value("all").run()
+    assert_ok(at)
+    assert f"{docs(None, scene.start, scene.end):,} articles naming Japan" in " ".join(
+        c.value for c in at.caption)
 
 
 # --- Articles -------------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pandas as pd
 import streamlit as st
 
@@ -17,12 +19,23 @@ ui.header("Keywords", "Top and rising terms in the articles naming an entity: th
 
 ordered = list(f.entities) + sorted((e for e in ctx.names if e not in f.entities),
                                     key=lambda e: ctx.names[e].lower())
+WINDOWS = {"91": "last 13 weeks", "28": "last 4 weeks", "all": "whole sidebar window"}
 ui.url_choice("kw_entity", "entity", ordered, ordered[0])
-c1, c2 = st.columns([2, 1])
+ui.url_choice("kw_window", "window", list(WINDOWS), "91")
+c1, c2, c3 = st.columns([2, 2, 1])
 entity = c1.selectbox("Entity", ordered, key="kw_entity",
                       format_func=lambda e: ctx.names.get(e, e))
-n = c2.slider("Terms shown", 5, 40, 15, key="kw_n")
+window = c2.selectbox("Window (ending on the sidebar's To date)", list(WINDOWS),
+                      key="kw_window", format_func=WINDOWS.get,
+                      help="Compared with the baseline: the same number of days just before.")
+n = c3.slider("Terms shown", 5, 40, 15, key="kw_n")
 ui.mirror("entity", entity, ordered[0])
+ui.mirror("window", window, "91")
+assert f.start is not None and f.end is not None
+if window != "all":
+    # A recent stretch against the one before it: with the whole history as the window
+    # there would be no baseline to rise from.
+    f = f.with_dates(max(f.start, f.end - timedelta(days=int(window) - 1)), f.end)
 assert f.start is not None and f.end is not None
 b_start, b_end = baseline_window(f.start, f.end)
 
@@ -45,8 +58,10 @@ with ui.guard():
             top, "keywords-top")
     with right:
         if rising.empty:
-            st.info("No term is used by a larger share of the articles than in the baseline "
-                    "(or the baseline has no articles).")
+            st.info("No rising terms: " + (
+                f"no article names {name} in the baseline window; choose a shorter window "
+                "or an earlier From date." if b_arts == 0 else
+                "no term is used by a larger share of the articles than in the baseline."))
         else:
             ui.chart(charts.term_bar_figure(
                 rising, "change_pp",

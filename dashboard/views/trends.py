@@ -63,9 +63,11 @@ with ui.guard():
     c1, c2 = st.columns(2)
     entity = c1.selectbox("Entity", keys, key="tr_pick_entity",
                           format_func=lambda e: ctx.names.get(e, e))
-    rows = frame[(frame["key"] == entity) & (frame["articles"] > 0)]
+    # Every period is offered (a clicked quiet point lists nothing rather than jumping
+    # elsewhere); the default is the busiest one.
+    rows = frame[frame["key"] == entity]
     options = [d.date().isoformat() for d in rows["period"]]
-    if not options:
+    if not rows["articles"].any():
         st.info(f"No article names {ctx.names.get(entity, entity)} under these filters.")
         st.stop()
     peak = rows.sort_values(["articles", "period"], ascending=[False, True]).iloc[0]
