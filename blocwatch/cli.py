@@ -77,7 +77,8 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
         env[DATA_ENV] = str(Path(args.data_dir).resolve())
     cmd = [sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "dashboard" / "app.py"),
            "--server.address", args.host, "--server.port", str(args.port),
-           "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+           "--server.headless", "true", "--browser.gatherUsageStats", "false",
+           "--client.toolbarMode", "minimal"]
     print(f"Dashboard on http://{args.host}:{args.port}  (Ctrl-C to stop)", flush=True)
     return subprocess.call(cmd, env=env)
 

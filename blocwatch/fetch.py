@@ -1,5 +1,10 @@
 """Polite, bounded HTTP fetching: robots.txt, per-host delay and concurrency, size caps,
-bounded retries that honour Retry-After, and refusal of non-public addresses."""
+bounded retries that honour Retry-After, and refusal of non-public addresses.
+
+Everything a server sends is untrusted: bodies are decompressed by hand so a gzip bomb is
+cut at the cap before it is inflated, every redirect hop is checked again, and the
+connection goes to the very address that was checked (no second DNS lookup to rebind).
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,13 @@ import asyncio
 import ipaddress
 import socket
 import time
+import zlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from urllib.parse import urljoin, urlsplit
+from http.cookiejar import CookieJar, DefaultCookiePolicy
+from urllib.parse import urljoin
 
 import httpx
 from protego import Protego
@@ -19,8 +27,20 @@ from blocwatch.config import Politeness
 
 MAX_REDIRECTS = 5
 MAX_RETRY_AFTER_S = 120.0
-ROBOTS_MAX_BYTES = 500_000
+# Media Cloud's story-indexer waits 30 s after a 429 that names no Retry-After.
+DEFAULT_429_BACKOFF_S = 30.0
+# Google reads the first 500 KiB of a robots.txt and ignores the rest (RFC 9309 §2.5).
+ROBOTS_MAX_BYTES = 500 * 1024
 TRANSIENT_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
+REDIRECT_STATUS = frozenset({301, 302, 303, 307, 308})
+
+# Addresses Python's ipaddress calls global that are still no place for a crawler: the
+# IETF protocol block holding Oracle Cloud's metadata service (192.0.0.192).
+_EXTRA_BLOCKED = (ipaddress.ip_network("192.0.0.0/24"),)
+# IPv6 prefixes that embed an IPv4 address a gateway would forward to (NAT64).
+_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+
+Resolver = Callable[[str, int], Awaitable[list[str]]]
 
 
 @dataclass
@@ -57,6 +77,18 @@ class _Refused(Exception):
         self.outcome = outcome
 
 
+@dataclass(frozen=True)
+class _RobotsUnavailable:
+    """robots.txt could not be read for a reason that may pass (5xx, 429, timeout).
+
+    RFC 9309 says: then crawl nothing on that host. The URLs are failed with a transient
+    outcome, not "robots", so a later run asks again instead of skipping them for good.
+    """
+
+    outcome: str
+    reason: str
+
+
 class _ResolvingTransport(httpx.AsyncBaseTransport):
     """Send requests for mapped host names to a local address, like curl's --resolve.
 
@@ -79,12 +111,32 @@ class _ResolvingTransport(httpx.AsyncBaseTransport):
         await self._inner.aclose()
 
 
-def _is_public(ip: str) -> bool:
-    addr = ipaddress.ip_address(ip)
-    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped:
-        addr = addr.ipv4_mapped
-    return not (addr.is_private or addr.is_loopback or addr.is_link_local or addr.is_multicast
-                or addr.is_reserved or addr.is_unspecified or not addr.is_global)
+def is_public_address(ip: str) -> bool:
+    """True when a crawler may connect to ``ip``: not loopback, private, link-local,
+    multicast, reserved, carrier-grade NAT or a cloud metadata service, also when hidden
+    inside an IPv4-mapped, 6to4, Teredo or NAT64 IPv6 address."""
+    addr = ipaddress.ip_address(ip.split("%", 1)[0])  # drop an IPv6 zone id
+    embedded: list[ipaddress.IPv4Address] = []
+    if isinstance(addr, ipaddress.IPv6Address):
+        if addr.ipv4_mapped:
+            addr = addr.ipv4_mapped
+        else:
+            if addr.sixtofour:
+                embedded.append(addr.sixtofour)
+            if addr.teredo:
+                embedded.extend(addr.teredo)
+            if any(addr in net for net in _NAT64):
+                embedded.append(ipaddress.IPv4Address(int(addr) & 0xFFFFFFFF))
+    if (addr.is_private or addr.is_loopback or addr.is_link_local or addr.is_multicast
+            or addr.is_reserved or addr.is_unspecified or not addr.is_global
+            or any(addr in net for net in _EXTRA_BLOCKED if addr.version == net.version)):
+        return False
+    return all(is_public_address(str(e)) for e in embedded)
+
+
+async def _system_resolver(host: str, port: int) -> list[str]:
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [str(info[4][0]) for info in infos]
 
 
 @dataclass
@@ -94,7 +146,7 @@ class HostMemory:
     and must still keep each host's spacing and read robots.txt once per run."""
 
     next_slot: dict[str, float] = field(default_factory=dict)
-    robots: dict[str, Protego | None] = field(default_factory=dict)
+    robots: dict[str, Protego | _RobotsUnavailable | None] = field(default_factory=dict)
 
 
 class _HostState:
@@ -104,6 +156,8 @@ class _HostState:
         self.memory = memory
         self.semaphore = asyncio.Semaphore(politeness.concurrency)
         self.lock = asyncio.Lock()
+        # Separate from `lock`: reading robots.txt waits its turn, which takes `lock`.
+        self.robots_lock = asyncio.Lock()
 
     @property
     def next_slot(self) -> float:
@@ -118,27 +172,104 @@ class _HostState:
         return self.key in self.memory.robots
 
     @property
-    def robots(self) -> Protego | None:
+    def robots(self) -> Protego | _RobotsUnavailable | None:
         return self.memory.robots.get(self.key)
 
     @robots.setter
-    def robots(self, value: Protego | None) -> None:
+    def robots(self, value: Protego | _RobotsUnavailable | None) -> None:
         self.memory.robots[self.key] = value
 
 
+@dataclass(frozen=True)
+class _Target:
+    """A URL checked for fetching, and the address to connect to (None: let DNS decide,
+    only for allow-listed sources and hosts mapped by ``resolve``)."""
+
+    url: str
+    host: str
+    netloc: str
+    pin: str | None
+
+
+class _BoundedDecoder:
+    """Content-Encoding decoding that never holds more than the cap in memory.
+
+    httpx inflates each network chunk in one call, so 64 KiB of a gzip bomb can become
+    64 MiB before any cap is checked; here inflation itself is limited to what is left.
+    """
+
+    def __init__(self, encoding: str) -> None:
+        enc = encoding.strip().lower()
+        self._mode = {"": "identity", "identity": "identity", "gzip": "gzip",
+                      "x-gzip": "gzip", "deflate": "deflate"}.get(enc)
+        if self._mode is None:
+            # We only ever send Accept-Encoding: gzip, deflate.
+            raise _Refused("network", f"unsupported Content-Encoding {encoding!r}")
+        self._z = self._new()
+        self._started = False
+
+    def _new(self) -> zlib._Decompress | None:
+        if self._mode == "gzip":
+            return zlib.decompressobj(16 + zlib.MAX_WBITS)
+        if self._mode == "deflate":
+            return zlib.decompressobj()
+        return None
+
+    def feed(self, data: bytes, room: int) -> bytes:
+        """Decode ``data``; return at most ``room`` + 1 bytes (one more means: too large)."""
+        if self._z is None:
+            return data
+        out = b""
+        try:
+            while data and len(out) <= room:
+                try:
+                    part = self._z.decompress(data, room + 1 - len(out))
+                except zlib.error:
+                    if self._mode == "deflate" and not self._started:
+                        # Some servers send raw deflate without the zlib header.
+                        self._z = zlib.decompressobj(-zlib.MAX_WBITS)
+                        self._started = True
+                        continue
+                    raise
+                self._started = True
+                out += part
+                if self._z.unconsumed_tail:
+                    data = self._z.unconsumed_tail  # stopped at the limit: out is full
+                    if len(out) > room:
+                        break
+                    continue
+                if (self._z.eof and self._mode == "gzip"
+                        and self._z.unused_data.startswith(b"\x1f\x8b")):
+                    data = self._z.unused_data  # a multi-member gzip body
+                    self._z = self._new()
+                    continue
+                # Anything else after the end of the stream is trailing junk, dropped.
+                data = b""
+        except zlib.error as exc:
+            raise _Refused("network", f"corrupt {self._mode} body: {exc}") from exc
+        return out
+
+
 class Fetcher:
-    """One per run. Use as ``async with Fetcher(...) as f: await f.fetch(url, ...)``."""
+    """One per run. Use as ``async with Fetcher(...) as f: await f.fetch(url, ...)``.
+
+    ``resolve`` maps host names to "ip:port" (the demo and test webs); ``resolver`` replaces
+    DNS (tests use it to stand for public DNS answers).
+    """
 
     def __init__(self, user_agent: str, resolve: dict[str, str] | None = None,
-                 memory: HostMemory | None = None) -> None:
+                 memory: HostMemory | None = None, resolver: Resolver | None = None) -> None:
         self.user_agent = user_agent
         self.memory = memory or HostMemory()
         self._resolve = {k.lower(): v for k, v in (resolve or {}).items()}
+        self._resolver = resolver or _system_resolver
         inner = httpx.AsyncHTTPTransport(retries=0)
         transport: httpx.AsyncBaseTransport = (
             _ResolvingTransport(self._resolve, inner) if self._resolve else inner)
+        # A crawler needs no cookies, and one site's must never reach another.
+        no_cookies = CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
         self._client = httpx.AsyncClient(
-            transport=transport, follow_redirects=False,
+            transport=transport, follow_redirects=False, cookies=no_cookies,
             headers={"User-Agent": user_agent, "Accept-Encoding": "gzip, deflate",
                      "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"})
         self._hosts: dict[str, _HostState] = {}
@@ -150,34 +281,50 @@ class Fetcher:
     async def __aexit__(self, *exc: object) -> None:
         await self._client.aclose()
 
-    def _host(self, url: str, politeness: Politeness) -> _HostState:
-        key = urlsplit(url).netloc.lower()
+    def _host(self, target: _Target, politeness: Politeness) -> _HostState:
+        key = target.netloc
         state = self._hosts.get(key)
         if state is None:
             state = self._hosts[key] = _HostState(key, politeness, self.memory)
         return state
 
-    async def _check_address(self, url: str, allow_private: bool) -> None:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https"):
-            scheme = parts.scheme or "(none)"
+    async def _check_address(self, url: str, allow_private: bool) -> _Target:
+        """Refuse what a crawler must not ask; return where to connect.
+
+        The URL is parsed by httpx, the library that will send it, so no parser difference
+        (backslashes, userinfo, odd IP notations) separates the checked host from the
+        contacted one; and the connection is pinned to the checked address.
+        """
+        try:
+            parsed = httpx.URL(url)
+        except (httpx.InvalidURL, ValueError, UnicodeError) as exc:
+            raise _Refused("bad_url", f"refused: malformed URL ({exc})") from exc
+        if parsed.scheme not in ("http", "https"):
+            scheme = parsed.scheme or "(none)"
             raise _Refused("bad_url", f"refused: scheme {scheme!r} is not http(s)")
-        host = parts.hostname
+        host = parsed.host.lower().rstrip(".")
         if not host:
             raise _Refused("bad_url", "refused: URL has no host")
+        netloc = parsed.netloc.decode("ascii").lower()
         if allow_private:
-            return
-        if host.lower() in self._resolve:
+            return _Target(url, host, netloc, None)
+        if host in self._resolve:
             raise _Refused("blocked", f"refused: {host} is mapped to a local address")
+        port = parsed.port or (443 if parsed.scheme == "https" else 80)
         try:
-            infos = await asyncio.get_running_loop().getaddrinfo(host, parts.port or 80,
-                                                                 type=socket.SOCK_STREAM)
-        except socket.gaierror as exc:
+            ips = await self._resolver(host, port)
+        except (OSError, UnicodeError) as exc:  # socket.gaierror is an OSError
             raise _Refused("network", f"DNS lookup failed for {host}: {exc}") from exc
-        for info in infos:
-            ip = info[4][0]
-            if not _is_public(ip):
+        if not ips:
+            raise _Refused("network", f"DNS lookup for {host} returned no address")
+        for ip in ips:
+            try:
+                public = is_public_address(ip)
+            except ValueError:
+                public = False
+            if not public:
                 raise _Refused("blocked", f"refused: {host} resolves to non-public address {ip}")
+        return _Target(url, host, netloc, ips[0])
 
     async def _wait_turn(self, state: _HostState) -> None:
         # Reserve the next slot under the lock, sleep outside it, so requests to one host
@@ -189,28 +336,59 @@ class Fetcher:
         if slot > now:
             await self._sleep(slot - now)
 
-    async def _robots(self, url: str, state: _HostState, allow_private: bool) -> Protego | None:
+    async def _back_off_host(self, state: _HostState, seconds: float) -> None:
+        # A 429/503 speaks for the whole site: every request to it waits, not just this URL.
+        async with state.lock:
+            state.next_slot = max(state.next_slot, time.monotonic() + seconds)
+
+    async def _robots(self, target: _Target, state: _HostState, politeness: Politeness,
+                      allow_private: bool) -> Protego | _RobotsUnavailable | None:
         if state.robots_loaded:
             return state.robots
-        async with state.lock:
-            if state.robots_loaded:
-                return state.robots
-            robots_url = urljoin(url, "/robots.txt")
-            robots: Protego | None = None
+        async with state.robots_lock:
+            if not state.robots_loaded:
+                state.robots = await self._read_robots(target, politeness, allow_private)
+            return state.robots
+
+    async def _read_robots(self, target: _Target, politeness: Politeness,
+                           allow_private: bool) -> Protego | _RobotsUnavailable | None:
+        """robots.txt per RFC 9309: follow up to 5 redirects, read at most 500 KiB; a 4xx
+        means no rules; 5xx, 429 and network failures mean "not now"."""
+        url = urljoin(target.url, "/robots.txt")
+        p = politeness.model_copy(update={"max_bytes": ROBOTS_MAX_BYTES})
+        seen = {url}
+        for _hop in range(MAX_REDIRECTS + 1):
             try:
-                await self._check_address(robots_url, allow_private)
-                resp = await self._client.get(robots_url, timeout=state.politeness.timeout_s)
-                if resp.status_code == 200:
-                    text = resp.content[:ROBOTS_MAX_BYTES].decode("utf-8", "replace")
-                    robots = Protego.parse(text)
-                elif resp.status_code >= 500:
-                    # A server error on robots.txt means "don't crawl" (RFC 9309); 4xx means
-                    # there are no rules.
-                    robots = Protego.parse("User-agent: *\nDisallow: /")
-            except (httpx.HTTPError, _Refused):
-                robots = None
-            state.robots = robots
-            return robots
+                hop = await self._check_address(url, allow_private)
+            except _Refused:
+                return None  # a robots.txt we may not read holds no rules for us
+            state = self._host(hop, politeness)
+            try:
+                async with state.semaphore:
+                    await self._wait_turn(state)
+                    status, headers, body = await self._stream(hop, p, truncate=True)
+            except (httpx.TimeoutException, TimeoutError):
+                return _RobotsUnavailable("timeout", f"robots.txt of {target.host} timed "
+                                          "out; not crawling the host now (RFC 9309)")
+            except (httpx.HTTPError, _Refused) as exc:
+                return _RobotsUnavailable("network", f"robots.txt of {target.host} "
+                                          f"unreadable ({exc}); not crawling the host now")
+            if status in REDIRECT_STATUS:
+                location = _header(headers, "location")
+                nxt = urljoin(url, location) if location else None
+                if nxt is None or nxt in seen:
+                    return None
+                seen.add(nxt)
+                url = nxt
+                continue
+            if status == 200:
+                return Protego.parse(body.decode("utf-8", "replace"))
+            if status == 429 or status >= 500:
+                return _RobotsUnavailable("http_error", f"robots.txt of {target.host} "
+                                          f"answered HTTP {status}; not crawling the host "
+                                          "now (RFC 9309)")
+            return None
+        return None
 
     async def fetch(self, url: str, politeness: Politeness, allow_private: bool = False,
                     accept_xml: bool = False) -> FetchResult:
@@ -222,6 +400,9 @@ class Fetcher:
         except _Refused as exc:
             result.outcome, result.error = exc.outcome, str(exc)
             result.body = None
+        except Exception as exc:  # one hostile URL must not end the batch
+            result.outcome, result.error = "network", f"{type(exc).__name__}: {exc}"
+            result.body = None
         result.elapsed_ms = int((time.monotonic() - start) * 1000)
         result.fetched_at = datetime.now(UTC)
         return result
@@ -231,21 +412,25 @@ class Fetcher:
         current = url
         seen = {url}
         for _hop in range(MAX_REDIRECTS + 1):
-            await self._check_address(current, allow_private)
-            state = self._host(current, politeness)
+            target = await self._check_address(current, allow_private)
+            state = self._host(target, politeness)
             if politeness.obey_robots:
-                robots = await self._robots(current, state, allow_private)
+                robots = await self._robots(target, state, politeness, allow_private)
+                if isinstance(robots, _RobotsUnavailable):
+                    raise _Refused(robots.outcome, robots.reason)
                 if robots is not None and not robots.can_fetch(current, self.user_agent):
                     raise _Refused("robots", f"disallowed by robots.txt: {current}")
-            resp = await self._get_with_retries(current, state, result)
-            if resp is None:
-                return
+            resp = await self._get_with_retries(target, state, result)
             status, headers, body = resp
-            if status in (301, 302, 303, 307, 308):
-                location = dict((k.lower(), v) for k, v in headers).get("location")
+            if status in REDIRECT_STATUS:
+                location = _header(headers, "location")
                 if not location:
                     raise _Refused("http_error", f"HTTP {status} without Location")
-                nxt = urljoin(current, location)
+                try:
+                    nxt = urljoin(current, location.strip())
+                except ValueError as exc:
+                    raise _Refused("bad_url", f"refused: malformed redirect {location!r}"
+                                   ) from exc
                 if nxt in seen:
                     raise _Refused("http_error", f"redirect loop at {nxt}")
                 seen.add(nxt)
@@ -256,7 +441,7 @@ class Fetcher:
             result.headers = headers
             if status != 200:
                 raise _Refused("http_error", f"HTTP {status}")
-            ctype = dict((k.lower(), v) for k, v in headers).get("content-type", "").lower()
+            ctype = _header(headers, "content-type").lower()
             allowed = ("html", "xml", "rss", "atom", "text/plain") if accept_xml else ("html",)
             if ctype and not any(a in ctype for a in allowed):
                 raise _Refused("not_html", f"unsupported content type {ctype.split(';')[0]}")
@@ -265,75 +450,104 @@ class Fetcher:
             return
         raise _Refused("http_error", f"more than {MAX_REDIRECTS} redirects")
 
-    async def _get_with_retries(self, url: str, state: _HostState, result: FetchResult
-                                ) -> tuple[int, list[tuple[str, str]], bytes] | None:
+    async def _get_with_retries(self, target: _Target, state: _HostState, result: FetchResult
+                                ) -> tuple[int, list[tuple[str, str]], bytes]:
         p = state.politeness
-        last_error = "no attempt"
+        last_error, outcome = "no attempt", "network"
         for attempt in range(p.retries + 1):
             result.attempts += 1
+            headers: list[tuple[str, str]] = []
+            status: int | None = None
             async with state.semaphore:
                 await self._wait_turn(state)
                 try:
-                    status, headers, body = await self._stream(url, p)
-                except _Refused:
-                    raise
-                except httpx.TimeoutException:
+                    status, headers, body = await self._stream(target, p)
+                except (httpx.TimeoutException, TimeoutError):
+                    # TimeoutError: the whole-request deadline in _stream (a slow trickle).
                     last_error, outcome = f"timed out after {p.timeout_s:g} s", "timeout"
-                    status = None
                 except httpx.HTTPError as exc:
                     last_error, outcome = f"{type(exc).__name__}: {exc}", "network"
-                    status = None
             if status is not None and status not in TRANSIENT_STATUS:
                 return status, headers, body
             if status is not None:
                 last_error, outcome = f"HTTP {status}", "http_error"
                 result.status = status
-            if attempt == p.retries:
-                break
             delay = min(2.0 ** attempt, 30.0)
             if status in (429, 503):
                 retry_after = _retry_after(headers)
+                if retry_after is not None and retry_after > MAX_RETRY_AFTER_S:
+                    raise _Refused("http_error", f"HTTP {status} with Retry-After "
+                                   f"{retry_after:g} s, longer than {MAX_RETRY_AFTER_S:g} s")
+                if retry_after is None and status == 429:
+                    retry_after = DEFAULT_429_BACKOFF_S
                 if retry_after is not None:
-                    if retry_after > MAX_RETRY_AFTER_S:
-                        raise _Refused("http_error", f"HTTP {status} with Retry-After "
-                                       f"{retry_after:g} s, longer than {MAX_RETRY_AFTER_S:g} s")
+                    await self._back_off_host(state, retry_after)
                     delay = max(delay, retry_after)
+            if attempt == p.retries:
+                break
             await self._sleep(delay)
         raise _Refused(outcome, f"{last_error} (after {result.attempts} attempts)")
 
-    async def _stream(self, url: str, p: Politeness) -> tuple[int, list[tuple[str, str]], bytes]:
+    async def _stream(self, target: _Target, p: Politeness, truncate: bool = False
+                      ) -> tuple[int, list[tuple[str, str]], bytes]:
+        """One GET. The body is read only for a 200, decoded and capped while it streams;
+        over the cap it is refused (or, with ``truncate``, cut)."""
         timeout = httpx.Timeout(p.timeout_s)
+        url: str | httpx.URL = target.url
+        headers: dict[str, str] = {}
+        extensions: dict[str, str] = {}
+        if target.pin is not None:
+            # Connect to the checked address; keep the name for Host and TLS (SNI, cert).
+            url = httpx.URL(target.url).copy_with(host=target.pin)
+            headers["Host"] = target.netloc
+            if url.scheme == "https":
+                extensions["sni_hostname"] = target.host
         async with asyncio.timeout(p.timeout_s * 4):  # a slow trickle can't hold a slot forever
-            async with self._client.stream("GET", url, timeout=timeout) as resp:
-                headers = [(k, v) for k, v in resp.headers.multi_items()
-                           if k.lower() not in ("content-encoding", "content-length",
-                                                "transfer-encoding")]
-                declared = resp.headers.get("content-length")
-                if declared and declared.isdigit() and int(declared) > p.max_bytes:
+            async with self._client.stream("GET", url, timeout=timeout, headers=headers,
+                                           extensions=extensions) as resp:
+                out_headers = [(k, v) for k, v in resp.headers.multi_items()
+                               if k.lower() not in ("content-encoding", "content-length",
+                                                    "transfer-encoding")]
+                if resp.status_code != 200:
+                    return resp.status_code, out_headers, b""
+                declared = resp.headers.get("content-length", "")
+                if not truncate and declared.isdigit() and int(declared) > p.max_bytes:
                     raise _Refused("too_large", f"body of {declared} bytes exceeds the cap of "
-                                   f"{p.max_bytes} bytes")
-                chunks = []
+                                   f"{p.max_bytes} bytes (refused before reading)")
+                decoder = _BoundedDecoder(resp.headers.get("content-encoding", ""))
+                chunks: list[bytes] = []
                 size = 0
-                if resp.status_code == 200:
-                    # aiter_bytes decompresses, so the cap also stops gzip bombs.
-                    async for chunk in resp.aiter_bytes():
-                        size += len(chunk)
-                        if size > p.max_bytes:
-                            raise _Refused("too_large", f"body exceeds the cap of {p.max_bytes} "
-                                           "bytes")
-                        chunks.append(chunk)
-                return resp.status_code, headers, b"".join(chunks)
+                async for raw in resp.aiter_raw():
+                    chunk = decoder.feed(raw, p.max_bytes - size)
+                    size += len(chunk)
+                    if size > p.max_bytes:
+                        if truncate:
+                            chunks.append(chunk[:len(chunk) - (size - p.max_bytes)])
+                            break
+                        raise _Refused("too_large", f"body exceeds the cap of {p.max_bytes} "
+                                       f"bytes (stopped after {resp.num_bytes_downloaded} "
+                                       "bytes on the wire)")
+                    chunks.append(chunk)
+                return resp.status_code, out_headers, b"".join(chunks)
+
+
+def _header(headers: list[tuple[str, str]], name: str) -> str:
+    for k, v in headers:
+        if k.lower() == name:
+            return v
+    return ""
 
 
 def _retry_after(headers: list[tuple[str, str]]) -> float | None:
-    value = dict((k.lower(), v) for k, v in headers).get("retry-after")
+    value = _header(headers, "retry-after").strip()
     if not value:
         return None
-    value = value.strip()
     if value.isdigit():
         return float(value)
     try:
         when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, IndexError):
         return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
     return max(0.0, (when - datetime.now(UTC)).total_seconds())

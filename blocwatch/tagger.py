@@ -9,15 +9,18 @@ pipeline:
   be letters or digits (``str.isalnum``) or combining marks. Apostrophes, hyphens,
   underscores and all punctuation are boundaries, so "Japan's", "Japan-NATO" and
   "U.S.-led" count and "Japanese" does not.
-  An alias that begins (ends) with a CJK, kana, Hangul or Thai/Lao/Khmer/Myanmar
-  character needs no boundary on that side, because those scripts do not separate
-  words with spaces (日本は, 일본의). ``match: prefix`` aliases need no right boundary.
+  Scripts written without spaces (CJK, kana, Hangul with its attached particles, Thai,
+  Lao, Khmer, Myanmar) get two exceptions. An alias that begins (ends) with such a
+  character needs no boundary on that side (日本は, 일본의). And such a character next to
+  an alias is itself a boundary, so a Latin alias inside Japanese or Korean text counts
+  (NATOの, NATO의).
+* ``match: prefix`` aliases need no right boundary (Японии, Японию for "Япони").
 * Overlapping candidates resolve leftmost-longest: scanning by start, the longest
   candidate at a position wins and anything overlapping a chosen match is dropped.
 
-Matching runs on Aho-Corasick automata (pyahocorasick), one over the original text for
-exact aliases and one over the case-folded text for ``ignore`` aliases, so the cost is
-one pass over the text whatever the number of aliases.
+Matching runs on Aho-Corasick automata (pyahocorasick): exact aliases over the original
+text, ``ignore`` aliases over its case folding, split further by script (see _Pass), so
+the cost is a few passes over the text whatever the number of aliases.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from __future__ import annotations
 import bisect
 import functools
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import chain, combinations
@@ -32,7 +36,7 @@ from itertools import chain, combinations
 import ahocorasick
 
 from blocwatch.taxonomy import Taxonomy
-from blocwatch.text import is_unspaced_script, is_word_char, split_sentences
+from blocwatch.text import is_unspaced_script, split_sentences
 
 __all__ = ["Match", "EntityCount", "TagResult", "Tagger"]
 
@@ -57,6 +61,14 @@ class EntityCount:
 class TagResult:
     mentions: dict[str, EntityCount]
     co_mentions: dict[tuple[str, str], int]
+
+
+def _joins(ch: str) -> bool:
+    """Whether ``ch`` next to a candidate makes it part of a longer word."""
+    if ch.isalnum():
+        return ch < "\u0e00" or not is_unspaced_script(ch)
+    # A combining mark continues the letter before it ("भारत" inside "भारतीय").
+    return ch >= "\u0300" and unicodedata.category(ch)[0] == "M"
 
 
 @functools.cache
@@ -248,9 +260,9 @@ class Tagger:
                         if s is None or e is None:
                             continue  # the alias matched part of one character's folding
                         start, end = s, e
-                    if need_left and start > 0 and is_word_char(text[start - 1]):
+                    if need_left and start > 0 and _joins(text[start - 1]):
                         continue
-                    if need_right and end < n and is_word_char(text[end]):
+                    if need_right and end < n and _joins(text[end]):
                         continue
                     yield start, start - end, rank, entity_id
 

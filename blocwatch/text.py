@@ -8,8 +8,8 @@ import functools
 import re
 import unicodedata
 
-__all__ = ["split_sentences", "normalize_space", "is_unspaced_script", "is_word_char",
-           "SPACELESS_CLASS", "mark_class"]
+__all__ = ["split_sentences", "normalize_space", "is_unspaced_script", "SPACELESS_CLASS",
+           "mark_class"]
 
 # Scripts written without spaces between words: Chinese characters, kana, Thai, Lao,
 # Khmer, Myanmar. A word in them has no visible boundary, so neither alias matching nor
@@ -79,13 +79,6 @@ _OPENERS = frozenset("\"'“‘«„([")
 # Letters separated by dots: "U.S.", "e.g.", "U.S.A.".
 _DOTTED_RE = re.compile(r"(?:[^\W\d_]\.){2,}")
 _SPACE_RUN_RE = re.compile(r"\s+")
-
-
-def is_word_char(ch: str) -> bool:
-    """Letters, digits and combining marks: the characters a word is made of. Marks count
-    because in Indic scripts (and decomposed Latin) they continue the letter before them:
-    "भारत" is not a whole word inside "भारतीय"."""
-    return ch.isalnum() or (ch >= "\u0300" and unicodedata.category(ch)[0] == "M")
 
 
 @functools.cache

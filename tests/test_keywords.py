@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
-from blocwatch.keywords import Keyword, extract_keywords, stopwords, tokenize
+from blocwatch.keywords import (
+    _ASCII_TOKEN_GAP_RE,
+    Keyword,
+    _token_gap_re,
+    extract_keywords,
+    stopwords,
+    tokenize,
+)
 
 
 def terms(text: str, **kwargs: object) -> dict[str, int]:
@@ -133,6 +142,28 @@ def test_tokens_do_not_start_inside_numbers() -> None:
     assert tokenize("5G 100km 1990s x2024") == [("x2024", 15, 20)]
 
 
+def test_score_denominator_is_the_tokenizer_count() -> None:
+    text = "İstanbul’s port, the port's cranes; 5G masts and U.S. ports.\nPort"
+    words = [w for w, _, _ in tokenize(text)]
+    assert words == ["i\u0307stanbul", "port", "the", "port", "cranes", "masts", "and", "u",
+                     "s", "ports", "port"]
+    assert extract_keywords(text)[0] == Keyword("port", 3, 3 / 11)
+
+
 def test_tokenize_offsets() -> None:
     text = "Japan’s F-35s, 2024."
     assert tokenize(text) == [("japan", 0, 7), ("f-35s", 8, 13)]
+
+
+def test_ascii_fast_path_agrees_with_the_unicode_tokenizer() -> None:
+    rng = random.Random(3)
+    alphabet = "abcxyz019 '-_.,\n\t\x1c\x0b"
+    for _ in range(2000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        assert _ASCII_TOKEN_GAP_RE.findall(text) == _token_gap_re().findall(text), repr(text)
+
+
+def test_typographic_dashes_and_quotes() -> None:
+    # A dash separates like a comma: no phrase across it. Non-breaking spaces are spaces.
+    text = "war—peace war—peace “war peace” war\u00a0peace"
+    assert terms(text) == {"war": 4, "peace": 4, "war peace": 2}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pickle
 import random
+import string
 from collections import Counter
 from pathlib import Path
 
@@ -77,8 +78,13 @@ def test_matches_are_sorted_and_carry_their_text(shipped: Tagger) -> None:
     ("Chinatown", {}),
     ("Russian", {}),
     ("NATOs", {}),
-    ("日本Japan", {}),  # a Latin alias still needs a boundary, even next to CJK
-    ("Japanと", {}),
+    # Characters of scripts without spaces are boundaries for every alias.
+    ("日本Japan", {"japan": 1}),
+    ("Japanと", {"japan": 1}),
+    ("日本とNATOの関係", {"nato": 1}),
+    ("NATO의 정상회의", {"nato": 1}),
+    ("éJapan", {}),
+    ("Japanй", {}),
 ])
 def test_whole_word_boundaries(shipped: Tagger, text: str, expected: dict[str, int]) -> None:
     assert counts(shipped, text) == Counter(expected)
@@ -164,6 +170,14 @@ def test_co_mentions_use_paragraph_breaks(shipped: Tagger) -> None:
     assert result.mentions["nato"].body_count == 3
 
 
+def test_offsets_count_code_points(shipped: Tagger, tmp_path: Path) -> None:
+    text = "😀 NATO, 𠀀𠀁 Japan"
+    assert [(m.entity_id, m.start, m.end) for m in shipped.find(text)] == [
+        ("nato", 2, 6), ("japan", 11, 16)]
+    tagger = Tagger(tiny(tmp_path, entity("rare", "𠀀𠀁")))
+    assert [(m.start, m.end) for m in tagger.find(text)] == [(8, 10)]
+
+
 def test_empty_inputs(shipped: Tagger) -> None:
     assert shipped.find("") == []
     result = shipped.tag("", "")
@@ -219,7 +233,7 @@ def test_cjk_aliases_need_no_boundary(tmp_path: Path) -> None:
     tagger = Tagger(tiny(tmp_path, entity("japan", "日本", "일본", "Japan")
                          + entity("nato", "北大西洋条約機構")))
     assert counts(tagger, "日本は北大西洋条約機構と") == Counter({"japan": 1, "nato": 1})
-    assert counts(tagger, "일본의 일본은 日本Japan") == Counter({"japan": 3})
+    assert counts(tagger, "일본의 일본은 日本Japan") == Counter({"japan": 4})
     assert [(m.start, m.end) for m in tagger.find("日本は北大西洋条約機構と")] == [(0, 2), (3, 11)]
 
 
@@ -318,4 +332,33 @@ def test_random_texts_with_every_option(tmp_path: Path) -> None:
                     ("korea", "일본의"), ("korea", vary("korea")),
                     ("street", vary("straße")), ("street", "STRASSE")]
         text, expected = random_text(rng, surfaces, rng.randint(1, 30), fillers)
+        assert counts(tagger, text) == expected, text
+
+
+def test_random_texts_with_wide_multi_script_taxonomies(tmp_path: Path) -> None:
+    # Dozens of distinct first characters per script: the tagger's placeholder keys,
+    # per-script passes and text windows (ASCII, sparse and dense non-ASCII text) all
+    # take part, and none may change a count.
+    latin = [f"{c}{c}zq" for c in string.ascii_letters]
+    cjk = [chr(0x4E00 + 7 * i) + "国" for i in range(60)]
+    cyrillic = [ch + "ква" for ch in "АБВГДЕЖЗИКЛМНОПРСТУФХЦЧШЩЭЮЯ"]
+    hangul = [chr(0xAC00 + 97 * i) + "다" for i in range(45)]
+    body = (entity("latin", *latin)
+            + entity("cjk", *cjk)
+            + entity("cyrillic", *(f"{{text: {a}, case: ignore}}" for a in cyrillic))
+            + entity("hangul", *hangul))
+    tagger = Tagger(tiny(tmp_path, body))
+    fillers = ("the talks", "said", "zq", "2024", "e\uffff", "\uffff")
+    non_ascii_fillers = ("と", "は", "및", "и", "Россия", "日本")
+    rng = random.Random(11)
+    for _ in range(400):
+        mode = rng.choice(("ascii", "sparse", "dense"))
+        surfaces = [("latin", a) for a in latin]
+        use_fillers = fillers
+        if mode != "ascii":
+            others = ([("cjk", a) for a in cjk] + [("hangul", a) for a in hangul]
+                      + [("cyrillic", rng.choice((a, a.upper(), a.lower()))) for a in cyrillic])
+            surfaces = surfaces * (20 if mode == "sparse" else 1) + others
+            use_fillers = fillers + non_ascii_fillers
+        text, expected = random_text(rng, surfaces, rng.randint(1, 60), use_fillers)
         assert counts(tagger, text) == expected, text
