@@ -7,11 +7,15 @@ adds its own <mark> tags, and everything else is shown with st.text / st.datafra
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
+
+from blocwatch.tagger import Tagger
+from blocwatch.taxonomy import Alias, Entity, Taxonomy
 
 
 @dataclass(frozen=True)
@@ -21,34 +25,25 @@ class Span:
     entity_id: str
 
 
-def alias_regex(alias: str, case_rule: str = "exact", match_rule: str = "word") -> re.Pattern:
-    """The taxonomy's matching rules as a regex: whole word, possessives and hyphenated
-    compounds allowed (they end at a non-word character), ``prefix`` lets the word go on,
-    ``ignore`` ignores case."""
-    body = re.escape(alias)
-    tail = r"\w*" if match_rule == "prefix" else ""
-    flags = re.IGNORECASE if case_rule == "ignore" else 0
-    return re.compile(rf"(?<!\w){body}{tail}(?!\w)", flags)
-
-
 def find_spans(text: str, aliases: Iterable[tuple[str, str, str, str]]) -> list[Span]:
     """Where the aliases (entity_id, alias, case_rule, match_rule) occur in ``text``.
 
-    Overlaps resolve as in the tagger: the longest match wins, then the earliest, so
-    "Asian NATO" is one span of the concept rather than also NATO.
+    Runs the ingest's own Tagger, so what is highlighted is exactly what was counted.
     """
-    found: list[Span] = []
+    tagger = _tagger(tuple(sorted(set(aliases))))
+    return [Span(m.start, m.end, m.entity_id) for m in tagger.find(text)]
+
+
+@functools.lru_cache(maxsize=16)
+def _tagger(aliases: tuple[tuple[str, str, str, str], ...]) -> Tagger:
+    by_entity: dict[str, list[Alias]] = {}
     for entity_id, alias, case_rule, match_rule in aliases:
-        if not alias:
-            continue
-        for m in alias_regex(alias, case_rule, match_rule).finditer(text):
-            found.append(Span(m.start(), m.end(), entity_id))
-    found.sort(key=lambda s: (-(s.end - s.start), s.start))
-    taken: list[Span] = []
-    for span in found:
-        if all(span.end <= t.start or span.start >= t.end for t in taken):
-            taken.append(span)
-    return sorted(taken, key=lambda s: s.start)
+        if alias:
+            by_entity.setdefault(entity_id, []).append(
+                Alias(entity_id, alias, case_rule, match_rule))
+    entities = tuple(Entity(eid, eid, "concept", "", tuple(found))
+                     for eid, found in sorted(by_entity.items()))
+    return Tagger(Taxonomy(entities))
 
 
 def highlight_html(text: str, spans: Iterable[Span], colors: Mapping[str, str],
