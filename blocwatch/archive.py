@@ -3,6 +3,7 @@ and re-tagged later without refetching."""
 
 from __future__ import annotations
 
+import gzip
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,13 +25,17 @@ class ArchivedResponse:
 
 
 class WarcArchive:
-    """Appends responses to one gzip-compressed WARC file."""
+    """Appends responses to one gzip-compressed WARC file, one gzip member per record (the
+    standard .warc.gz layout, so any WARC tool and a seek to a record's offset read it)."""
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._fh = open(path, "ab")  # noqa: SIM115 - closed in close()
-        self._writer = WARCWriter(self._fh, gzip=True)
+        self._buffer = io.BytesIO()
+        # warcio compresses at level 9: about 7 ms per 170 KB page, in the flow's process,
+        # beside the extraction workers. Level 1 costs 2 ms for 13% more bytes.
+        self._writer = WARCWriter(self._buffer, gzip=False)
         self.records = 0
 
     def add(self, result: FetchResult) -> None:
@@ -43,7 +48,10 @@ class WarcArchive:
             http_headers=http_headers,
             warc_headers_dict={"WARC-Date": result.fetched_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
                                "WARC-Refers-To-Target-URI": result.url})
+        self._buffer.seek(0)
+        self._buffer.truncate()
         self._writer.write_record(record)
+        self._fh.write(gzip.compress(self._buffer.getvalue(), compresslevel=1))
         self.records += 1
 
     def close(self) -> None:

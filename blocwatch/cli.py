@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 from blocwatch.errors import BlocwatchError
@@ -60,6 +60,60 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from flows.serve import PREFECT_FILE, serve_all
+
+    if args.data_dir:
+        # Served runs are subprocesses of this one and inherit its environment.
+        os.environ[DATA_ENV] = str(Path(args.data_dir).resolve())
+    prefect_file = Path(args.prefect_file) if args.prefect_file else PREFECT_FILE
+    print(f"Serving the deployments in {prefect_file} (Ctrl-C to stop)", flush=True)
+    try:
+        serve_all(prefect_file, only=args.only or None, limit=args.limit)
+    except (ValueError, FileNotFoundError, TypeError) as exc:  # a bad prefect.yaml or --only
+        raise BlocwatchError(str(exc)) from exc
+    return 0
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value}") from exc
+
+
+def cmd_backfill(args: argparse.Namespace) -> int:
+    from flows.backfill import backfill
+
+    summary = backfill(start_date=args.start, end_date=args.end, sitemaps=args.sitemap or None,
+                       archive_pages=args.archive_page or None,
+                       archive_link_pattern=args.link_pattern, only_sources=args.only or None,
+                       max_pages=args.max_pages, sources_file=args.sources,
+                       taxonomy_file=args.taxonomy, data_dir=args.data_dir,
+                       workers=args.workers, show_progress=sys.stderr.isatty())
+    print(json.dumps(summary, indent=2, default=str))
+    return 0
+
+
+def cmd_reprocess(args: argparse.Namespace) -> int:
+    from flows.reprocess import reprocess
+
+    summary = reprocess(sources_file=args.sources, taxonomy_file=args.taxonomy,
+                        data_dir=args.data_dir, only_sources=args.only or None,
+                        workers=args.workers, show_progress=sys.stderr.isatty())
+    print(json.dumps(summary, indent=2, default=str))
+    return 0
+
+
+def cmd_maintenance(args: argparse.Namespace) -> int:
+    from flows.maintenance import maintenance
+
+    summary = maintenance(sources_file=args.sources, data_dir=args.data_dir,
+                          compact=not args.no_compact)
+    print(json.dumps(summary, indent=2, default=str))
+    return 0
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from blocwatch.config import load_sources
     from blocwatch.taxonomy import load_taxonomy
@@ -80,7 +134,10 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
            "--server.headless", "true", "--browser.gatherUsageStats", "false",
            "--client.toolbarMode", "minimal"]
     print(f"Dashboard on http://{args.host}:{args.port}  (Ctrl-C to stop)", flush=True)
-    return subprocess.call(cmd, env=env)
+    # Become Streamlit rather than wrap it: a supervisor's SIGTERM (systemd, a test, Ctrl-C
+    # in a wrapper script) then reaches the server instead of orphaning it.
+    os.execve(sys.executable, cmd, env)
+    return 0  # not reached
 
 
 def cmd_sql(args: argparse.Namespace) -> int:
@@ -161,6 +218,49 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--only", nargs="+", metavar="SOURCE_ID", help="only these sources")
     p.add_argument("--workers", type=int, help="extraction processes (default: cores)")
     p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("serve", help="serve every deployment in prefect.yaml on its schedule "
+                       "(one machine, no work pool)")
+    _add_common(p)
+    p.add_argument("--prefect-file", help="deployments file (default: the repo's prefect.yaml)")
+    p.add_argument("--only", nargs="+", metavar="NAME", help="only these deployments")
+    p.add_argument("--limit", type=int, help="most flow runs at once (default: no limit)")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("backfill", help="fetch older articles: a date range and/or sitemaps "
+                       "and archive pages")
+    _add_common(p)
+    p.add_argument("--start", type=_date, help="first publication day (YYYY-MM-DD)")
+    p.add_argument("--end", type=_date, help="last publication day (YYYY-MM-DD)")
+    p.add_argument("--sitemap", action="append", metavar="URL",
+                   help="extra sitemap or feed to read to the end (repeatable)")
+    p.add_argument("--archive-page", action="append", metavar="URL",
+                   help="HTML archive page whose article links to fetch (repeatable)")
+    p.add_argument("--link-pattern", help="regex archive links must match (default: a date "
+                   "in the URL)")
+    p.add_argument("--only", nargs="+", metavar="SOURCE_ID", help="only these sources")
+    p.add_argument("--max-pages", type=int, default=1000,
+                   help="documents read per outlet, at most (default 1000)")
+    p.add_argument("--sources", help="sources file (default ./sources.yaml)")
+    p.add_argument("--taxonomy", help="taxonomy file (default ./taxonomy.yaml)")
+    p.add_argument("--workers", type=int, help="extraction processes (default: cores)")
+    p.set_defaults(func=cmd_backfill)
+
+    p = sub.add_parser("reprocess", help="re-extract and re-tag stored articles from the raw "
+                       "archive (after editing taxonomy.yaml); fetches nothing")
+    _add_common(p)
+    p.add_argument("--sources", help="sources file (default ./sources.yaml)")
+    p.add_argument("--taxonomy", help="taxonomy file (default ./taxonomy.yaml)")
+    p.add_argument("--only", nargs="+", metavar="SOURCE_ID", help="only these sources")
+    p.add_argument("--workers", type=int, help="extraction processes (default: cores)")
+    p.set_defaults(func=cmd_reprocess)
+
+    p = sub.add_parser("maintenance", help="data checks, silent-outlet and failing-feed "
+                       "alerts, compaction, publish")
+    _add_common(p)
+    p.add_argument("--sources", help="sources file (default ./sources.yaml)")
+    p.add_argument("--no-compact", action="store_true", help="skip compaction")
+    p.set_defaults(func=cmd_maintenance)
 
     p = sub.add_parser("check", help="validate sources.yaml and taxonomy.yaml")
     p.add_argument("--sources", help="sources file (default ./sources.yaml)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
@@ -53,6 +54,9 @@ class Source(BaseModel):
     politeness: Politeness | None = None
     allow_private_network: bool = False
     enabled: bool = True
+    # The outlet's first publication day: an earlier date on one of its pages is a template
+    # default or a date quoted in the text, so the next date source is tried.
+    first_date: date | None = None
 
     @field_validator("id")
     @classmethod

@@ -120,13 +120,15 @@ def is_public_address(ip: str) -> bool:
     if isinstance(addr, ipaddress.IPv6Address):
         if addr.ipv4_mapped:
             addr = addr.ipv4_mapped
+        elif any(addr in net for net in _NAT64):
+            # An IPv6-only host reaches IPv4 sites through NAT64 (DNS64 answers these):
+            # the IPv4 address inside decides.
+            return is_public_address(str(ipaddress.IPv4Address(int(addr) & 0xFFFFFFFF)))
         else:
             if addr.sixtofour:
                 embedded.append(addr.sixtofour)
             if addr.teredo:
                 embedded.extend(addr.teredo)
-            if any(addr in net for net in _NAT64):
-                embedded.append(ipaddress.IPv4Address(int(addr) & 0xFFFFFFFF))
     if (addr.is_private or addr.is_loopback or addr.is_link_local or addr.is_multicast
             or addr.is_reserved or addr.is_unspecified or not addr.is_global
             or any(addr in net for net in _EXTRA_BLOCKED if addr.version == net.version)):
@@ -146,6 +148,7 @@ class HostMemory:
     and must still keep each host's spacing and read robots.txt once per run."""
 
     next_slot: dict[str, float] = field(default_factory=dict)
+    last_sent: dict[str, float] = field(default_factory=dict)
     robots: dict[str, Protego | _RobotsUnavailable | None] = field(default_factory=dict)
 
 
@@ -166,6 +169,14 @@ class _HostState:
     @next_slot.setter
     def next_slot(self, value: float) -> None:
         self.memory.next_slot[self.key] = value
+
+    @property
+    def last_sent(self) -> float:
+        return self.memory.last_sent.get(self.key, float("-inf"))
+
+    @last_sent.setter
+    def last_sent(self, value: float) -> None:
+        self.memory.last_sent[self.key] = value
 
     @property
     def robots_loaded(self) -> bool:
@@ -324,7 +335,10 @@ class Fetcher:
                 public = False
             if not public:
                 raise _Refused("blocked", f"refused: {host} resolves to non-public address {ip}")
-        return _Target(url, host, netloc, ips[0])
+        # One address is pinned, so no fallback between address families happens: take
+        # IPv4 when there is one, the family every network routes.
+        pin = next((ip for ip in ips if ":" not in ip), ips[0])
+        return _Target(url, host, netloc, pin)
 
     async def _wait_turn(self, state: _HostState) -> None:
         # Reserve the next slot under the lock, sleep outside it, so requests to one host
@@ -335,6 +349,26 @@ class Fetcher:
             state.next_slot = slot + state.politeness.min_delay_s
         if slot > now:
             await self._sleep(slot - now)
+
+    async def _keep_spacing(self, state: _HostState) -> None:
+        # The slot reserved in _wait_turn spaces requests as scheduled, but a busy event
+        # loop (a big body being read, a worker starting) can delay one request until it
+        # goes out right before the next. So the spacing is checked again at the moment
+        # each request is written (an httpcore trace hook), where the host sees it.
+        delay = state.politeness.min_delay_s
+        while True:
+            now = time.monotonic()
+            due = state.last_sent + delay
+            if now >= due:
+                state.last_sent = now
+                return
+            await self._sleep(due - now)
+
+    def _trace(self, state: _HostState) -> Callable[[str, dict], Awaitable[None]]:
+        async def trace(event: str, info: dict) -> None:
+            if event.endswith("send_request_headers.started"):
+                await self._keep_spacing(state)
+        return trace
 
     async def _back_off_host(self, state: _HostState, seconds: float) -> None:
         # A 429/503 speaks for the whole site: every request to it waits, not just this URL.
@@ -366,7 +400,7 @@ class Fetcher:
             try:
                 async with state.semaphore:
                     await self._wait_turn(state)
-                    status, headers, body = await self._stream(hop, p, truncate=True)
+                    status, headers, body = await self._stream(hop, p, state, truncate=True)
             except (httpx.TimeoutException, TimeoutError):
                 return _RobotsUnavailable("timeout", f"robots.txt of {target.host} timed "
                                           "out; not crawling the host now (RFC 9309)")
@@ -375,9 +409,12 @@ class Fetcher:
                                           f"unreadable ({exc}); not crawling the host now")
             if status in REDIRECT_STATUS:
                 location = _header(headers, "location")
-                nxt = urljoin(url, location) if location else None
+                try:
+                    nxt = urljoin(url, location.strip()) if location else None
+                except ValueError:
+                    nxt = None
                 if nxt is None or nxt in seen:
-                    return None
+                    return None  # RFC 9309: a robots.txt that cannot be reached is no rules
                 seen.add(nxt)
                 url = nxt
                 continue
@@ -461,10 +498,17 @@ class Fetcher:
             async with state.semaphore:
                 await self._wait_turn(state)
                 try:
-                    status, headers, body = await self._stream(target, p)
+                    status, headers, body = await self._stream(target, p, state)
                 except (httpx.TimeoutException, TimeoutError):
                     # TimeoutError: the whole-request deadline in _stream (a slow trickle).
                     last_error, outcome = f"timed out after {p.timeout_s:g} s", "timeout"
+                except httpx.RemoteProtocolError as exc:
+                    if "location header" in str(exc).lower():
+                        # httpx parses Location even when not following: a broken one is
+                        # the page's fault, and asking again will not mend it.
+                        raise _Refused("bad_url", f"refused: malformed redirect ({exc})"
+                                       ) from exc
+                    last_error, outcome = f"{type(exc).__name__}: {exc}", "network"
                 except httpx.HTTPError as exc:
                     last_error, outcome = f"{type(exc).__name__}: {exc}", "network"
             if status is not None and status not in TRANSIENT_STATUS:
@@ -488,14 +532,14 @@ class Fetcher:
             await self._sleep(delay)
         raise _Refused(outcome, f"{last_error} (after {result.attempts} attempts)")
 
-    async def _stream(self, target: _Target, p: Politeness, truncate: bool = False
-                      ) -> tuple[int, list[tuple[str, str]], bytes]:
+    async def _stream(self, target: _Target, p: Politeness, state: _HostState,
+                      truncate: bool = False) -> tuple[int, list[tuple[str, str]], bytes]:
         """One GET. The body is read only for a 200, decoded and capped while it streams;
         over the cap it is refused (or, with ``truncate``, cut)."""
         timeout = httpx.Timeout(p.timeout_s)
         url: str | httpx.URL = target.url
         headers: dict[str, str] = {}
-        extensions: dict[str, str] = {}
+        extensions: dict[str, object] = {"trace": self._trace(state)}
         if target.pin is not None:
             # Connect to the checked address; keep the name for Host and TLS (SNI, cert).
             url = httpx.URL(target.url).copy_with(host=target.pin)

@@ -105,6 +105,13 @@ def _normalize(word: str) -> str:
     return word
 
 
+# Workers pass the taxonomy's aliases (thousands of them) as one frozenset for every page;
+# normalising them once, not once per page, keeps keywording flat in the taxonomy's size.
+@functools.lru_cache(maxsize=8)
+def _normalized_terms(terms: frozenset[str]) -> frozenset[str]:
+    return frozenset(_normalize(term.strip()) for term in terms)
+
+
 def tokenize(text: str) -> list[tuple[str, int, int]]:
     """Word tokens of ``text`` as (normalised word, start, end): lowercased, curly
     apostrophes straightened, possessive 's removed."""
@@ -132,7 +139,8 @@ def extract_keywords(text: str, language: str | None = DEFAULT_LANGUAGE, top_k: 
     if not total:
         return []
     stop = stopwords(language)
-    excluded = {_normalize(term.strip()) for term in exclude}
+    excluded = (_normalized_terms(exclude) if isinstance(exclude, frozenset)
+                else _normalized_terms(frozenset(exclude)))
     words = [w[:-2] if w.endswith("'s") else w for w, _ in pairs]
     kept = [len(w) >= MIN_TOKEN_LENGTH and w not in stop for w in words]
     unigrams = Counter(w for w, k in zip(words, kept, strict=True) if k and w not in excluded)

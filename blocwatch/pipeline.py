@@ -13,6 +13,7 @@ from pathlib import Path
 from blocwatch.archive import WarcArchive
 from blocwatch.config import Source, SourcesConfig
 from blocwatch.discover import FeedError, parse_feed
+from blocwatch.executors import WorkerCrashed
 from blocwatch.fetch import Fetcher, FetchResult, HostMemory
 from blocwatch.process import ArticleRecord, PageFailure, PageInput, process_page
 from blocwatch.urls import canonical_url
@@ -142,12 +143,16 @@ def fetch_and_process(config: SourcesConfig, candidates: list[Candidate], taxono
             if archive is not None:
                 archive.add(res)
             page = PageInput(cand.url, res.final_url or cand.url, res.body, res.content_type,
-                             cand.source_id, source.language, cand.feed_date, res.fetched_at)
+                             cand.source_id, source.language, cand.feed_date, res.fetched_at,
+                             source.first_date)
             if executor is None:
                 processed = process_page(page, tax)
             else:
                 loop = asyncio.get_running_loop()
-                processed = await loop.run_in_executor(executor, process_page, page, tax)
+                try:
+                    processed = await loop.run_in_executor(executor, process_page, page, tax)
+                except WorkerCrashed as exc:
+                    processed = PageFailure(cand.url, "worker_crashed", str(exc))
             if isinstance(processed, PageFailure):
                 out.failures.append(FailedUrl(cand.url, cand.source_id, processed.outcome,
                                               processed.error, res))
@@ -161,7 +166,9 @@ def fetch_and_process(config: SourcesConfig, candidates: list[Candidate], taxono
             await asyncio.gather(*(one(fetcher, c) for c in candidates))
 
     asyncio.run(run())
-    # Completion order depends on timing; the warehouse must not.
-    out.articles.sort(key=lambda a: a.url)
+    # Completion order depends on timing; the warehouse must not. Where several URLs give
+    # one article (an AMP copy, a redirect alias), the page fetched at its own canonical
+    # URL is the one stored; the others are logged as duplicates of it.
+    out.articles.sort(key=lambda a: (a.url, a.fetched_url != a.url, a.discovered_url))
     out.failures.sort(key=lambda f: f.url)
     return out

@@ -27,9 +27,11 @@ from __future__ import annotations
 
 import bisect
 import functools
+import pickle
 import re
 import unicodedata
-from collections.abc import Iterator
+import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import chain, combinations
 
@@ -226,10 +228,11 @@ class Tagger:
         clusters = re.compile(f"[{chars}](?:[^{chars}]{{0,{width - 1}}}+[{chars}])*+")
         return _Pass(automaton, folded, clusters, width, any(ch.isascii() for ch in firsts))
 
-    def __reduce__(self) -> tuple[type[Tagger], tuple[Taxonomy]]:
+    def __reduce__(self) -> tuple[Callable[[bytes], Tagger], tuple[bytes]]:
         # Rebuilding takes milliseconds and avoids depending on the automaton's own
-        # pickle format across pyahocorasick versions.
-        return (Tagger, (self.taxonomy,))
+        # pickle format across pyahocorasick versions. The taxonomy travels compressed:
+        # with aliases in several languages it is mostly repeated ids and option names.
+        return (_unpickle, (zlib.compress(pickle.dumps(self.taxonomy, protocol=5)),))
 
     def _candidates(self, text: str) -> Iterator[tuple[int, int, int, str]]:
         """(start, -length, priority, entity_id) of every alias occurrence that passes
@@ -315,3 +318,9 @@ class Tagger:
                 for pair in combinations(sorted(entities), 2):
                     co_mentions[pair] += 1
         return TagResult(mentions, co_mentions)
+
+
+def _unpickle(blob: bytes) -> Tagger:
+    """Rebuild a pickled Tagger from its compressed taxonomy (see Tagger.__reduce__)."""
+    # Only ever our own bytes from __reduce__, never untrusted input.
+    return Tagger(pickle.loads(zlib.decompress(blob)))

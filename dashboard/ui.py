@@ -19,7 +19,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import charts, data
+from dashboard import charts, data, queries
 from dashboard.filters import (
     GLOBAL_PARAMS,
     Filters,
@@ -331,3 +331,38 @@ def once(key: str, value: T, apply: Callable[[T], None]) -> None:
     if st.session_state.get(marker) != value:
         st.session_state[marker] = value
         apply(value)
+
+
+# --- counting articles or distinct stories -----------------------------------------------
+
+COUNT_LABELS = {"articles": "Articles", "stories": "Distinct stories"}
+
+
+@st.cache_data(ttl=data.TTL_S, max_entries=256, show_spinner=False)
+def _story_series(snap: data.Snapshot, filters: Filters, sets: tuple[tuple[str, ...], ...],
+                  period: str, split: str, match: str) -> pd.DataFrame:
+    return data._with_cursor(snap, queries.story_series, filters, sets, period, split, match)
+
+
+def counted_series(snap: data.Snapshot, filters: Filters, sets: tuple[tuple[str, ...], ...],
+                   period: str, count: str = "articles", split: str = "none",
+                   match: str = "any") -> pd.DataFrame:
+    """A trend series counted in articles (from the rollups) or in distinct stories, where
+    a wire story and its syndicated copies count once (articles.story_id)."""
+    if count == "stories":
+        return _story_series(snap, filters, sets, period, split, match)
+    return data.series(snap, filters, sets, period, split, match)
+
+
+def as_stories(fig: go.Figure) -> go.Figure:
+    """Relabel a trend figure drawn from story counts: title, axis and hover say stories."""
+    def swap(text: str) -> str:
+        return text.replace("articles", "stories").replace("Articles", "Stories")
+
+    title = fig.layout.title.text or ""
+    fig.update_layout(title_text=swap(title), yaxis_title=swap(fig.layout.yaxis.title.text
+                                                                or ""))
+    for trace in fig.data:
+        if trace.hovertemplate:
+            trace.hovertemplate = swap(trace.hovertemplate)
+    return fig

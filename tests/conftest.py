@@ -59,6 +59,16 @@ class PrefectServer:
     env: dict[str, str]
 
 
+@pytest.fixture(autouse=True)
+def _keep_main_module() -> Iterator[None]:
+    """Streamlit's AppTest leaves a dashboard page installed as ``sys.modules["__main__"]``;
+    a process pool started later (spawn) would re-run that page in every worker, which
+    then dies. Put the real one back after each test."""
+    main = sys.modules["__main__"]
+    yield
+    sys.modules["__main__"] = main
+
+
 @pytest.fixture(scope="session")
 def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrefectServer]:
     """A real `prefect server start` on 127.0.0.1, once per test session."""

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import gzip
+import select
+import socket
 import threading
 import time
+import zlib
 from collections import Counter
 from dataclasses import dataclass
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urljoin
 from xml.sax.saxutils import escape
@@ -22,6 +26,7 @@ class FaultWeb:
     def __init__(self) -> None:
         self.counts: Counter[str] = Counter()
         self.times: dict[str, list[float]] = {}
+        self.request_headers: dict[str, list[dict[str, str]]] = {}
         self._lock = threading.Lock()
         web = self
 
@@ -33,8 +38,12 @@ class FaultWeb:
                 with web._lock:
                     web.counts[self.path] += 1
                     web.times.setdefault(self.path, []).append(time.monotonic())
+                    web.request_headers.setdefault(self.path, []).append(dict(self.headers))
                     n = web.counts[self.path]
-                web.route(self, self.path, n)
+                try:
+                    web.route(self, self.path, n)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client hung up, as a timeout or size cap makes it do
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
@@ -112,6 +121,57 @@ class FaultWeb:
         elif path == "/stall":
             time.sleep(3)
             send(h, 200, ARTICLE)
+        elif path == "/trickle":
+            # Never idle as long as the read timeout, never done: only a deadline ends it.
+            h.send_response(200)
+            h.send_header("Content-Type", "text/html")
+            h.send_header("Content-Length", "100000")
+            h.end_headers()
+            for _ in range(60):
+                h.wfile.write(b"<")
+                h.wfile.flush()
+                time.sleep(0.2)
+        elif path == "/bad-location":
+            send(h, 302, headers={"Location": "http://[::1/broken"})
+        elif path == "/429-host":
+            if n == 1:
+                send(h, 429, b"slow down", headers={"Retry-After": "1"})
+            else:
+                send(h, 200, ARTICLE)
+        elif path in ("/after-429", "/ok-2.html", "/ok-3.html"):
+            send(h, 200, ARTICLE)
+        elif path == "/429-bare-once":
+            send(h, 429, b"slow down") if n == 1 else send(h, 200, ARTICLE)
+        elif path == "/429-date-once":
+            if n == 1:
+                when = formatdate(time.time() + 3, usegmt=True)
+                send(h, 429, b"slow down", headers={"Retry-After": when})
+            else:
+                send(h, 200, ARTICLE)
+        elif path == "/deflate-raw":
+            c = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+            send(h, 200, c.compress(ARTICLE) + c.flush(), headers={"Content-Encoding": "deflate"})
+        elif path == "/deflate-zlib":
+            send(h, 200, zlib.compress(ARTICLE), headers={"Content-Encoding": "deflate"})
+        elif path == "/gzip-members":
+            half = len(ARTICLE) // 2
+            send(h, 200, gzip.compress(ARTICLE[:half]) + gzip.compress(ARTICLE[half:]),
+                 headers={"Content-Encoding": "gzip"})
+        elif path == "/gzip-corrupt":
+            send(h, 200, gzip.compress(ARTICLE)[:20] + b"garbage" * 10,
+                 headers={"Content-Encoding": "gzip"})
+        elif path == "/brotli":
+            send(h, 200, b"\x8b\x03\x80hello\x03", headers={"Content-Encoding": "br"})
+        elif path == "/set-cookie":
+            send(h, 200, ARTICLE, headers={"Set-Cookie": "session=secret; Path=/"})
+        elif path == "/to-loopback":
+            send(h, 302, headers={"Location": f"http://127.0.0.1:{self.port}/ok.html"})
+        elif path == "/to-localhost":
+            send(h, 302, headers={"Location": f"http://localhost:{self.port}/ok.html"})
+        elif path == "/to-metadata":
+            send(h, 302, headers={"Location": "http://169.254.169.254/latest/meta-data/"})
+        elif path == "/to-ipv6-mapped":
+            send(h, 302, headers={"Location": f"http://[::ffff:127.0.0.1]:{self.port}/ok.html"})
         else:
             send(h, 404, b"no such path")
 
@@ -139,7 +199,7 @@ def article_html(title: str, paragraphs: list[str], lang: str = "en", head: str 
             "</head><body><nav><a href='/'>Home</a> <a href='/world'>World</a></nav>"
             "<div class='cookie-banner'>We use cookies.</div>"
             f"<main><article><h1>{title}</h1>{body}</article></main>"
-            "<footer><p>© 2026 Fault Test News</p></footer></body></html>")
+            "<footer><p>&copy; 2026 Fault Test News</p></footer></body></html>")
 
 
 def _sentences(topic: str, n: int) -> list[str]:
@@ -167,7 +227,10 @@ _JA_FILL = ["会談は同盟の本部で非公開で行われた。",
             "専門家は、東京とブリュッセルの協力が近年大きく拡大したと指摘している。"]
 _KO_FILL = ["회담은 동맹 본부에서 비공개로 진행되었다.",
             "전문가들은 도쿄와 브뤼셀의 협력이 최근 크게 확대되었다고 지적했다."]
-_ZH_FILL = ["会谈在联盟总部闭门举行。", "分析人士指出，东京与布鲁塞尔的合作近年来明显扩大。"]
+_ZH_FILL = ["会谈在联盟总部闭门举行，双方代表团就地区安全形势交换了意见。",
+            "分析人士指出，东京与布鲁塞尔的合作近年来明显扩大，涉及网络安全、海上安全和"
+            "国防工业等多个领域。",
+            "一些亚洲国家对此表示关注，认为北约在亚太地区的影响力上升可能加剧地区紧张局势。"]
 ENCODED = [
     ("/ru/header.html", "cp1251", "text/html; charset=windows-1251", "header", "ru",
      "Япония и НАТО",
@@ -269,8 +332,7 @@ class Hit:
 class HostileWeb:
     """The hostile web on 127.0.0.1. Records every request (host, path with query, time,
     User-Agent), the bytes it managed to send per path, and the most requests in flight
-    per host at once (stalled requests left out: the server keeps sleeping after the
-    client has given up on them)."""
+    per host at once (a stalled request stops counting when the client hangs up)."""
 
     def __init__(self) -> None:
         self.hits: list[Hit] = []
@@ -287,22 +349,19 @@ class HostileWeb:
 
             def do_GET(self) -> None:  # noqa: N802 - http.server's naming
                 host = (self.headers.get("Host") or "").rsplit(":", 1)[0].lower()
-                counted = not self.path.startswith("/faults/stall")
                 with web._lock:
                     web.hits.append(Hit(host, self.path, time.monotonic(),
                                         self.headers.get(UA_SEEN, "")))
-                    if counted:
-                        web._in_flight[host] += 1
-                        web.max_in_flight[host] = max(web.max_in_flight[host],
-                                                      web._in_flight[host])
+                    web._in_flight[host] += 1
+                    web.max_in_flight[host] = max(web.max_in_flight[host],
+                                                  web._in_flight[host])
                 try:
                     web.route(self, host, self.path)
                 except (BrokenPipeError, ConnectionResetError, TimeoutError):
                     pass  # the client hung up: that is what a size cap or timeout does
                 finally:
-                    if counted:
-                        with web._lock:
-                            web._in_flight[host] -= 1
+                    with web._lock:
+                        web._in_flight[host] -= 1
 
         class Server(ThreadingHTTPServer):
             daemon_threads = True
@@ -366,6 +425,20 @@ class HostileWeb:
             with self._lock:
                 self.sent[h.path] += sent
 
+    @staticmethod
+    def _hold(h: BaseHTTPRequestHandler, seconds: float) -> None:
+        """Stall up to ``seconds``, but stop as soon as the client hangs up, so a stalled
+        request is "in flight" exactly as long as the client waits for it."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            readable, _, _ = select.select([h.connection], [], [], 0.05)
+            if readable:
+                try:
+                    if not h.connection.recv(1, socket.MSG_PEEK):
+                        raise ConnectionResetError("client hung up")
+                except OSError as exc:
+                    raise ConnectionResetError("client hung up") from exc
+
     def _nth(self, host: str, path: str) -> int:
         return self.count(host, path)
 
@@ -404,9 +477,11 @@ class HostileWeb:
         elif path == "/short/3":
             send(h, 301, headers={"Location": "/articles/good-3.html"})
         elif path in GOOD_EN and not path.startswith("/faults/"):
+            if path in SLOW:
+                self._hold(h, 0.3)  # slow pages overlap, so the concurrency cap is tested
             self._article(h, path)
         elif path == "/faults/stall-headers":
-            time.sleep(3)
+            self._hold(h, 3)
             send(h, 200, b"<html>too late</html>")
         elif path == "/faults/stall-body":
             h.send_response(200)
@@ -415,7 +490,7 @@ class HostileWeb:
             h.end_headers()
             h.wfile.write(b"<html><body><p>The first words arrive, then nothing")
             h.wfile.flush()
-            time.sleep(3)
+            self._hold(h, 3)
         elif path == "/faults/gone":
             send(h, 410, b"gone")
         elif path == "/faults/missing":
@@ -525,4 +600,5 @@ class HostileWeb:
 
 # The good English articles the feed lists (the chain end is reached only by redirect;
 # the flaky and rate-limited ones are among FAULT_PATHS).
+SLOW = {"/articles/good-5.html", "/articles/good-6.html"}
 GOOD_EN_FEED = [p for p in GOOD_EN if p.startswith("/articles/good-")]

@@ -1,5 +1,6 @@
-"""The demo corpus generator: determinism, size, trends, discovery paths, and that
-trafilatura sees exactly the article text the generator wrote (no boilerplate).
+"""The demo corpus generator: determinism, size, trends, discovery paths, languages,
+syndicated copies, where dates are findable, and that trafilatura sees exactly the article
+text the generator wrote (no boilerplate).
 
 Checks here are independent of the project's discovery and tagging code: feeds are read
 with xml.etree and mentions are counted with a brute-force matcher written below.
@@ -11,6 +12,7 @@ import itertools
 import json
 import random
 import re
+import unicodedata
 import xml.etree.ElementTree as ET
 from collections import Counter, defaultdict
 from dataclasses import replace
@@ -44,27 +46,61 @@ def corpus(tmp_path_factory: pytest.TempPathFactory, taxonomy: Taxonomy) -> tupl
     return out, ledger
 
 
+def unspaced(ch: str) -> bool:
+    """Whether ch belongs to a script written without spaces (by its Unicode name, so this
+    shares no table with the tagger or the generator)."""
+    name = unicodedata.name(ch, "")
+    return name.startswith(("CJK ", "HIRAGANA", "KATAKANA", "HALFWIDTH KATAKANA", "HANGUL",
+                            "IDEOGRAPHIC ITERATION"))
+
+
+def wordish(ch: str) -> bool:
+    """A character that continues a word of a spaced script."""
+    return ch.isalnum() and not unspaced(ch)
+
+
 def brute_count(text: str, taxonomy: Taxonomy) -> list[str]:
-    """Entity ids of the mentions in text: case-sensitive, whole word, leftmost-longest.
+    """Entity ids of the mentions in text: case as the alias says, whole word unless the
+    alias is in a script without spaces (or a prefix alias), leftmost-longest.
     Deliberately naive (no regex) so it cannot share a bug with the generator."""
-    aliases = [(a.text, a.entity_id) for a in taxonomy.aliases]
+    by_first: dict[str, list[tuple[str, str, bool, bool]]] = defaultdict(list)
+    for a in taxonomy.aliases:
+        ignore = a.case == "ignore"
+        for ch in {a.text[0], a.text[0].lower(), a.text[0].upper()} if ignore else {a.text[0]}:
+            by_first[ch].append((a.text, a.entity_id, ignore, a.match == "prefix"))
     found, i = [], 0
     while i < len(text):
-        if i > 0 and text[i - 1].isalnum():
-            i += 1
-            continue
         best = None
-        for alias, eid in aliases:
+        for alias, eid, ignore, prefix in by_first.get(text[i], ()):
             end = i + len(alias)
-            if text.startswith(alias, i) and not (end < len(text) and text[end].isalnum()):
-                if best is None or len(alias) > len(best[0]):
-                    best = (alias, eid)
+            piece = text[i:end]
+            if piece != alias and not (ignore and piece.casefold() == alias.casefold()):
+                continue
+            if not unspaced(alias[0]) and i > 0 and wordish(text[i - 1]):
+                continue
+            if (not prefix and not unspaced(alias[-1]) and end < len(text)
+                    and wordish(text[end])):
+                continue
+            if best is None or len(alias) > len(best[0]):
+                best = (alias, eid)
         if best is None:
             i += 1
         else:
             found.append(best[1])
             i += len(best[0])
     return found
+
+
+def sentences(body: str) -> list[str]:
+    """A plain splitter: after . ! ? and a space before a capital or digit (Latin and
+    Cyrillic) or any Hangul, and after 。！？ always; every line is a paragraph."""
+    out: list[str] = []
+    for line in body.split("\n"):
+        for part in re.split(r"(?<=[.!?])\s+(?=[A-ZА-ЯЁ0-9\"'(«\uac00-\ud7a3])|(?<=[。！？])",
+                             line):
+            if part.strip():
+                out.append(part.strip())
+    return out
 
 
 def page_file(root: Path, url: str) -> Path:
@@ -97,9 +133,10 @@ def test_same_seed_gives_identical_bytes(tmp_path: Path, taxonomy: Taxonomy) -> 
 def test_regenerating_replaces_stale_pages(tmp_path: Path, taxonomy: Taxonomy) -> None:
     generate(tmp_path, taxonomy, seed=3, n_articles=200)
     ledger = generate(tmp_path, taxonomy, seed=3, n_articles=60)
-    pages = [p for p in (tmp_path / "web").rglob("*.html")
-             if re.search(r"/\d{4}/\d{2}/\d{2}/", p.as_posix())]
-    assert len(pages) == len(ledger["articles"]) == 60
+    pages = {p for p in (tmp_path / "web").rglob("*.html")
+             if re.search(r"/(\d{4}/\d{2}/\d{2}|news)/", p.as_posix())}
+    assert pages == {page_file(tmp_path, r["url"]) for r in ledger["articles"]}
+    assert len(pages) == 60
 
 
 # --- size, shape, sources ---------------------------------------------------------------
@@ -118,9 +155,13 @@ def test_default_size_and_span(corpus: tuple[Path, dict]) -> None:
     assert months >= 18
     assert days[0] >= date(2025, 5, 1) and days[-1] <= date(2026, 11, 20)
     for r in rows:
-        assert re.fullmatch(r"http://[a-z0-9.]+\.test/\d{4}/\d{2}/\d{2}/[a-z0-9-]+\.html",
-                            r["url"])
-        assert r["url"].split("/")[3:6] == r["published"].split("-")
+        if r["date_in"] == "feed" and "/news/" in r["url"]:
+            # Only the feed knows the date: the URL has none.
+            assert re.fullmatch(r"http://[a-z0-9.]+\.test/news/[a-z0-9-]+\.html", r["url"])
+        else:
+            assert re.fullmatch(r"http://[a-z0-9.]+\.test/\d{4}/\d{2}/\d{2}/[a-z0-9-]+\.html",
+                                r["url"])
+            assert r["url"].split("/")[3:6] == r["published"].split("-")
         assert all(n > 0 for n in r["mentions"].values())
     per_article = Counter(len(r["mentions"]) for r in rows)
     assert per_article[0] > 0
@@ -284,7 +325,11 @@ def test_every_article_is_discoverable(corpus: tuple[Path, dict]) -> None:
         urls = [e["url"] for e in entries]
         assert len(urls) == len(set(urls))
         assert set(urls) == expected[s.id], s.id
-        assert all(e["title"] and e["date"] and e["id"] for e in entries)
+        assert all(e["title"] and e["id"] for e in entries)
+        # Entries carry dates, except those of articles whose date is only in the URL.
+        undated = {e["url"] for e in entries if not e["date"]}
+        assert undated == {r["url"] for r in ledger["articles"]
+                           if r["source"] == s.id and r["date_in"] == "url"}, s.id
         if s.feeds:
             paged += docs > 1
             assert [e["id"] for e in entries] == urls
@@ -318,25 +363,58 @@ def _sample(ledger: dict, n: int) -> list[dict]:
 
 def test_page_metadata(corpus: tuple[Path, dict]) -> None:
     root, ledger = corpus
-    for r in _sample(ledger, 20):
+    misdeclared = {k: v["declared"] for k, v in ledger["misdeclared"].items()}
+    for r in _sample(ledger, 30):
         page = page_file(root, r["url"]).read_text(encoding="utf-8")
         tree = lxml_html.fromstring(page)
-        assert tree.get("lang") == "en"
+        assert tree.get("lang") == misdeclared.get(r["source"], r["language"])
         assert tree.findtext(".//title").startswith(r["title"] + " | ")
         assert tree.xpath("string(//meta[@property='og:title']/@content)") == r["title"]
         stamp = tree.xpath("string(//meta[@property='article:published_time']/@content)")
-        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", stamp)
-        assert stamp[:10] == r["published"]
+        if r["date_in"] == "page":
+            assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", stamp)
+            assert stamp[:10] == r["published"]
+            assert tree.xpath("string(//time/@datetime)") == stamp
+        else:
+            # No date in the page, or a wrong one (a template default, a far-future typo).
+            assert stamp[:10] != r["published"]
         assert tree.xpath("string(//meta[@name='author']/@content)")
         assert tree.xpath("string(//meta[@property='og:site_name']/@content)")
         assert tree.xpath("string(//link[@rel='canonical']/@href)") == r["url"]
-        assert tree.xpath("string(//time/@datetime)") == stamp
         assert tree.xpath("//h1")[0].text_content() == r["title"]
         paragraphs = tree.xpath("//article//p[not(@class)]")
-        assert 4 <= len(paragraphs) <= 9
+        assert 4 <= len(paragraphs) <= 10
         for selector in ("//nav", "//div[contains(@class,'cookie')]", "//aside",
                          "//section[@class='comments']", "//footer"):
             assert tree.xpath(selector), selector
+
+
+def _check_extraction(root: Path, r: dict, taxonomy: Taxonomy) -> int:
+    """trafilatura gives exactly the article the ledger describes; returns the mentions in
+    the page's boilerplate (which must not count)."""
+    page = page_file(root, r["url"]).read_text(encoding="utf-8")
+    tree = lxml_html.fromstring(page)
+    placed = [p.text_content() for p in tree.xpath("//article//p[not(@class)]")]
+    doc = trafilatura.bare_extraction(page, url=r["url"], with_metadata=True,
+                                      include_comments=False)
+    assert doc.title == r["title"]
+    first, _, body = doc.text.partition("\n")
+    assert first == r["title"]
+    assert body == "\n".join(placed), r["url"]
+    assert Counter(brute_count(body, taxonomy)) == r["mentions"], r["url"]
+    assert Counter(brute_count(r["title"], taxonomy)) == r["title_mentions"]
+    # Sentences never break inside ("U.S. Navy"), so a plain splitter agrees.
+    co: Counter[str] = Counter()
+    for sentence in sentences(body):
+        ids = sorted(set(brute_count(sentence, taxonomy)))
+        co.update(f"{a}|{b}" for a, b in itertools.combinations(ids, 2))
+    assert co == r["co_sentence"], r["url"]
+    if r["date_in"] == "page":
+        assert doc.date == r["published"]
+    chrome = " ".join(e.text_content() for selector in
+                      ("//nav", "//aside", "//section[@class='comments']")
+                      for e in tree.xpath(selector))
+    return len(brute_count(chrome, taxonomy))
 
 
 def test_trafilatura_sees_exactly_the_article(corpus: tuple[Path, dict],
@@ -344,35 +422,30 @@ def test_trafilatura_sees_exactly_the_article(corpus: tuple[Path, dict],
     root, ledger = corpus
     boilerplate_mentions = 0
     for r in _sample(ledger, 50):
-        page = page_file(root, r["url"]).read_text(encoding="utf-8")
-        tree = lxml_html.fromstring(page)
-        placed = [p.text_content() for p in tree.xpath("//article//p[not(@class)]")]
-        doc = trafilatura.bare_extraction(page, url=r["url"], with_metadata=True,
-                                          include_comments=False)
-        assert doc.title == r["title"]
-        first, _, body = doc.text.partition("\n")
-        assert first == r["title"]
-        assert body == "\n".join(placed), r["url"]
-        assert doc.date == r["published"]
-        assert Counter(brute_count(body, taxonomy)) == r["mentions"], r["url"]
-        assert Counter(brute_count(r["title"], taxonomy)) == r["title_mentions"]
-        # Sentences never break inside ("U.S. Navy"), so a plain splitter agrees.
-        co: Counter[str] = Counter()
-        for sentence in re.split(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])", body.replace("\n", " ")):
-            ids = sorted(set(brute_count(sentence, taxonomy)))
-            co.update(f"{a}|{b}" for a, b in itertools.combinations(ids, 2))
-        assert co == r["co_sentence"], r["url"]
-        # The test only means something if the boilerplate does name entities.
-        for selector in ("//nav", "//aside", "//section[@class='comments']"):
-            chrome = " ".join(e.text_content() for e in tree.xpath(selector))
-            boilerplate_mentions += len(brute_count(chrome, taxonomy))
+        boilerplate_mentions += _check_extraction(root, r, taxonomy)
+    # The test only means something if the boilerplate does name entities.
     assert boilerplate_mentions > 200
+
+
+def test_every_language_extracts_exactly(corpus: tuple[Path, dict],
+                                         taxonomy: Taxonomy) -> None:
+    """Japanese, Korean, Russian and Chinese pages: the text, the mentions (particles,
+    inflections, no spaces) and the same-sentence pairs are what the ledger says."""
+    root, ledger = corpus
+    rng = random.Random(11)
+    for language in ("ja", "ko", "ru", "zh"):
+        rows = [r for r in ledger["articles"] if r["language"] == language]
+        assert len(rows) >= 40, language
+        boilerplate = 0
+        for r in rng.sample(rows, 12):
+            boilerplate += _check_extraction(root, r, taxonomy)
+        assert boilerplate > 0, language
 
 
 def test_varied_surface_forms(corpus: tuple[Path, dict], taxonomy: Taxonomy) -> None:
     root, ledger = corpus
     seen: Counter[str] = Counter()
-    for r in ledger["articles"][::8]:
+    for r in [r for r in ledger["articles"] if r["language"] == "en"][::8]:
         page = page_file(root, r["url"]).read_text(encoding="utf-8")
         tree = lxml_html.fromstring(page)
         body = " ".join(p.text_content() for p in tree.xpath("//article//p[not(@class)]"))
@@ -394,10 +467,109 @@ def test_matcher_rules(taxonomy: Taxonomy) -> None:
         "Japan's envoy backed the Japan-NATO talks and the U.S.-led plan.",
         "JAPANESE and Japanese firms, USAID and the USA, the Philippines and Philippines.",
         "The United States of America and the United States; Kim Jong-un met Lee Jae-myung.",
+        "日本政府はNATOとの協力を強化し、インド太平洋とインドネシアに触れた。",
+        "일본은 나토와 협력하고 인도태평양 전략에서 인도를 언급했다. 북한의 도발.",
+        "Представитель Японии и Японией, японский МИД; США, не СШАГ; азиатского НАТО.",
+        "北约秘书长吕特表示，中国和美国。亚洲版北约。ＮＡＴＯとＧ７。",
     ]
     for text in cases:
         assert sorted(m.count(text).elements()) == sorted(brute_count(text, taxonomy)), text
     assert m.count(cases[0]) == Counter({"asian_nato": 2, "nato": 1})
+    assert m.count(cases[4]) == Counter({"japan": 1, "nato": 1, "indo_pacific": 1,
+                                         "indonesia": 1})
+    assert m.count(cases[6]) == Counter({"japan": 2, "united_states": 1, "asian_nato": 1})
+
+
+def test_languages_and_a_misdeclared_outlet(corpus: tuple[Path, dict]) -> None:
+    root, ledger = corpus
+    rows = ledger["articles"]
+    by_language = Counter(r["language"] for r in rows)
+    assert set(by_language) == {"en", "ja", "ko", "ru", "zh"}
+    assert all(by_language[lang] >= 50 for lang in ("ja", "ko", "ru", "zh")), by_language
+    config = {s.id: s for s in load_sources(root / "sources.yaml").sources}
+    for r in rows:
+        assert config[r["source"]].language == r["language"]
+    # One outlet's template declares English on every page: detection has to correct it.
+    assert len(ledger["misdeclared"]) == 1
+    (source, claim), = ledger["misdeclared"].items()
+    assert claim["declared"] != claim["actual"] == config[source].language
+
+
+def test_russian_text_declines_names(corpus: tuple[Path, dict], taxonomy: Taxonomy) -> None:
+    """Russian copy uses the oblique-case aliases (Японии, Китаю...), not only the
+    dictionary forms, so the inflection rules are exercised."""
+    root, ledger = corpus
+    first = {e.id: next(a.text for a in e.aliases if a.lang == "ru")
+             for e in taxonomy.entities}
+    oblique = Counter()
+    for r in [r for r in ledger["articles"] if r["language"] == "ru"][:40]:
+        tree = lxml_html.fromstring(page_file(root, r["url"]).read_text(encoding="utf-8"))
+        body = " ".join(p.text_content() for p in tree.xpath("//article//p[not(@class)]"))
+        for alias in taxonomy.aliases:
+            if (alias.lang == "ru" and alias.text != first[alias.entity_id]
+                    and not alias.text.isupper() and alias.text in body):
+                oblique[alias.entity_id] += 1
+    assert sum(oblique.values()) >= 20 and len(oblique) >= 5, oblique
+
+
+def test_syndicated_copies(corpus: tuple[Path, dict], taxonomy: Taxonomy) -> None:
+    """Wire stories republished by other outlets: separate URLs, a new headline, a new lead
+    sentence and a closing paragraph, the rest of the body unchanged."""
+    root, ledger = corpus
+    rows = {r["url"]: r for r in ledger["articles"]}
+    groups: dict[str, list[dict]] = defaultdict(list)
+    for r in rows.values():
+        groups[r["story"]].append(r)
+    syndicated = {k: v for k, v in groups.items() if len(v) > 1}
+    copies = sum(len(v) - 1 for v in syndicated.values())
+    assert len(syndicated) >= 15 and copies >= 40
+    assert max(len(v) for v in syndicated.values()) >= 3
+
+    def body(r: dict) -> list[str]:
+        tree = lxml_html.fromstring(page_file(root, r["url"]).read_text(encoding="utf-8"))
+        return [p.text_content() for p in tree.xpath("//article//p[not(@class)]")]
+
+    for story, members in syndicated.items():
+        original = rows[story]
+        assert len({m["source"] for m in members}) == len(members)  # one copy per outlet
+        original_body = body(original)
+        for copy in members:
+            if copy is original:
+                continue
+            assert copy["language"] == original["language"] == "en"
+            assert copy["title"] != original["title"]
+            lag = date.fromisoformat(copy["published"]) - date.fromisoformat(
+                original["published"])
+            assert timedelta(0) <= lag <= timedelta(days=1)
+            text = body(copy)
+            assert text[1:-1] == original_body[1:], copy["url"]
+            assert text[0] != original_body[0]
+            assert original["source"] in ("pacificwire",)
+    # The ledger counts each copy's own mentions.
+    assert all(Counter(brute_count("\n".join(body(m)), taxonomy)) == m["mentions"]
+               for v in list(syndicated.values())[:10] for m in v)
+
+
+def test_dates_in_page_feed_or_url(corpus: tuple[Path, dict]) -> None:
+    root, ledger = corpus
+    where = Counter(r["date_in"] for r in ledger["articles"])
+    assert where["feed"] >= 30 and where["url"] >= 20, where
+    bogus = 0
+    for r in ledger["articles"]:
+        if r["date_in"] == "page":
+            continue
+        page = page_file(root, r["url"]).read_text(encoding="utf-8")
+        stamps = re.findall(r'datetime="([^"]+)"|"datePublished": "([^"]+)"', page)
+        if r["date_in"] == "url":
+            assert not stamps, r["url"]
+            assert r["url"].split("/")[3:6] == r["published"].split("-")
+        elif stamps:
+            # A wrong page date (1970, or years ahead) and the right one in the feed.
+            bogus += 1
+            assert all(r["published"] not in a + b for a, b in stamps)
+        else:
+            assert "/news/" in r["url"]
+    assert bogus >= 10
 
 
 def test_filler_that_names_an_entity_fails_loudly(tmp_path: Path, taxonomy: Taxonomy) -> None:

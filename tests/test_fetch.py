@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterator
 
 import pytest
 
+import blocwatch.fetch as fetch_module
 from blocwatch.config import Politeness
 from blocwatch.fetch import Fetcher, FetchResult
-from tests.faultweb import FaultWeb
+from tests.faultweb import ARTICLE, FaultWeb
 
 UA = "blocwatch-test/0.1 (+https://example.test/contact)"
 POLITE = Politeness(min_delay_s=0, concurrency=4, timeout_s=1, max_bytes=1_000_000, retries=2)
@@ -105,3 +107,78 @@ def test_private_addresses_refused_unless_allowed(url: str) -> None:
 def test_non_http_scheme_refused() -> None:
     r = fetch("ftp://example.test/file", allow_private=False)
     assert r.outcome == "bad_url" and "not http(s)" in r.error
+
+
+def test_slow_trickle_is_cut_by_the_request_deadline(web: FaultWeb) -> None:
+    # One byte every 0.2 s never trips the 0.5 s read timeout; the whole-request deadline
+    # (4 x timeout) must end it, as a timeout, without raising out of fetch().
+    quick = Politeness(min_delay_s=0, timeout_s=0.5, retries=0, obey_robots=False)
+    t0 = time.monotonic()
+    r = fetch(f"{web.base}/trickle", quick)
+    assert r.outcome == "timeout" and "timed out" in r.error
+    assert time.monotonic() - t0 < 4
+
+
+def test_malformed_redirect_is_refused_not_raised(web: FaultWeb) -> None:
+    r = fetch(f"{web.base}/bad-location")
+    assert r.outcome == "bad_url" and "malformed" in r.error
+
+
+def test_retry_after_holds_back_the_whole_host(web: FaultWeb) -> None:
+    """A 429 speaks for the site: a request to another path of the same host, made while
+    the first waits out Retry-After, waits too (Media Cloud backs off per site)."""
+    polite = Politeness(min_delay_s=0, concurrency=2, timeout_s=2, retries=1,
+                        obey_robots=False)
+
+    async def run() -> None:
+        async with Fetcher(UA) as f:
+            first = asyncio.create_task(f.fetch(f"{web.base}/429-host", polite, True))
+            await asyncio.sleep(0.3)  # the 429 has arrived
+            other = await f.fetch(f"{web.base}/after-429", polite, True)
+            assert other.ok and (await first).ok
+    asyncio.run(run())
+    assert web.times["/after-429"][0] - web.times["/429-host"][0] >= 0.95
+
+
+def test_429_without_retry_after_backs_off_by_default(web: FaultWeb,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fetch_module, "DEFAULT_429_BACKOFF_S", 1.5)  # 30 s in production
+    r = fetch(f"{web.base}/429-bare-once")
+    assert r.ok and r.attempts == 2
+    first, second = web.times["/429-bare-once"][:2]
+    assert second - first >= 1.45
+
+
+def test_retry_after_as_http_date(web: FaultWeb) -> None:
+    r = fetch(f"{web.base}/429-date-once")
+    assert r.ok and r.attempts == 2
+    first, second = web.times["/429-date-once"][:2]
+    assert second - first >= 1.9  # now + 3 s, to the second
+
+
+@pytest.mark.parametrize("path", ["/deflate-raw", "/deflate-zlib", "/gzip-members"])
+def test_content_encodings_are_decoded(web: FaultWeb, path: str) -> None:
+    r = fetch(f"{web.base}{path}")
+    assert r.ok and r.body == ARTICLE
+
+
+@pytest.mark.parametrize(("path", "reason"), [("/brotli", "unsupported Content-Encoding 'br'"),
+                                              ("/gzip-corrupt", "corrupt gzip body")])
+def test_undecodable_bodies_fail_clearly(web: FaultWeb, path: str, reason: str) -> None:
+    r = fetch(f"{web.base}{path}")
+    assert r.outcome == "network" and reason in r.error
+
+
+def test_cookies_are_neither_kept_nor_sent(web: FaultWeb) -> None:
+    async def run() -> None:
+        async with Fetcher(UA) as f:
+            assert (await f.fetch(f"{web.base}/set-cookie", POLITE, True)).ok
+            assert (await f.fetch(f"{web.base}/ok-2.html", POLITE, True)).ok
+    asyncio.run(run())
+    assert "Cookie" not in web.request_headers["/ok-2.html"][-1]
+
+
+def test_user_agent_is_sent_on_every_request(web: FaultWeb) -> None:
+    fetch(f"{web.base}/ok-3.html")
+    assert web.request_headers["/ok-3.html"][-1]["User-Agent"] == UA
+    assert all(h["User-Agent"] == UA for h in web.request_headers["/robots.txt"])

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 from collections import Counter
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -129,3 +131,160 @@ def test_second_run_adds_nothing(built_warehouse: BuiltWarehouse, tmp_path) -> N
     # The log tables record the run itself: one run, one row per outlet.
     assert after["runs"] == before["runs"] + 1
     assert after["run_sources"] == before["run_sources"] + n_sources
+
+
+# --- counting right: languages, dates, stories (migration 003) ------------------------------
+
+def test_languages_equal_the_ledger(con: duckdb.DuckDBPyConnection,
+                                    built_warehouse: BuiltWarehouse) -> None:
+    stored = {u: lang for u, lang in q(con, "SELECT url, language FROM articles")}
+    ledger = built_warehouse.ledger
+    assert {a["url"]: a["language"] for a in ledger["articles"]} == stored
+    assert {lang for lang in stored.values()} == {"en", "ja", "ko", "ru", "zh"}
+    # The outlet whose pages declare the wrong language: detection corrects every page,
+    # and the declaration is kept for the record.
+    (source, claim), = ledger["misdeclared"].items()
+    rows = q(con, "SELECT DISTINCT declared_language, detected_language, language, "
+                  "language_source FROM articles WHERE source_id = ?", [source])
+    assert rows == [(claim["declared"], claim["actual"], claim["actual"], "detected")]
+    mismatched = q(con, "SELECT source_id, sum(articles) FROM language_checks "
+                        "WHERE declared_language <> detected_language GROUP BY 1")
+    assert mismatched == [(source, sum(a["source"] == source for a in ledger["articles"]))]
+
+
+def test_dates_and_their_source_equal_the_ledger(con: duckdb.DuckDBPyConnection,
+                                                 built_warehouse: BuiltWarehouse) -> None:
+    stored = {u: (str(d), s) for u, d, s in q(con, "SELECT url, published, date_source "
+                                                   "FROM articles")}
+    expected = {a["url"]: (a["published"], a["date_in"])
+                for a in built_warehouse.ledger["articles"]}
+    assert stored == expected
+    assert {s for _, s in expected.values()} == {"page", "feed", "url"}
+
+
+def test_stories_equal_the_ledger(con: duckdb.DuckDBPyConnection,
+                                  built_warehouse: BuiltWarehouse) -> None:
+    """Syndicated copies (new headline, lead and closing paragraph) share a story_id, every
+    other article is a story of its own, and a story's id is its smallest article_id."""
+    rows = q(con, "SELECT url, article_id, story_id FROM articles")
+    by_story: dict[int, set[str]] = {}
+    for url, _aid, sid in rows:
+        by_story.setdefault(sid, set()).add(url)
+    expected: dict[str, set[str]] = {}
+    for a in built_warehouse.ledger["articles"]:
+        expected.setdefault(a["story"], set()).add(a["url"])
+    assert sorted(map(sorted, by_story.values())) == sorted(map(sorted, expected.values()))
+    assert any(len(v) > 1 for v in expected.values())
+    ids = {url: aid for url, aid, _ in rows}
+    for sid, urls in by_story.items():
+        assert sid == min(ids[u] for u in urls)
+    assert q(con, "SELECT count(*) FROM stories")[0][0] == len(expected)
+    assert q(con, "SELECT count(*) FROM article_signatures")[0][0] == len(rows)
+
+
+def test_story_counts_in_the_views(con: duckdb.DuckDBPyConnection,
+                                   built_warehouse: BuiltWarehouse) -> None:
+    ledger = built_warehouse.ledger["articles"]
+    for entity in ("japan", "nato", "united_states"):
+        articles = [a for a in ledger if a["mentions"].get(entity)
+                    or a["title_mentions"].get(entity)]
+        by_day: dict[tuple[str, str], set[str]] = {}
+        for a in articles:
+            by_day.setdefault((a["published"], a["language"]), set()).add(a["story"])
+        stored = {(str(d), lang): (n, s) for d, lang, n, s in q(
+            con, "SELECT day, language, articles, stories FROM daily_story_mentions "
+                 "WHERE entity_id = ?", [entity])}
+        counts: dict[tuple[str, str], int] = {}
+        for a in articles:
+            key = (a["published"], a["language"])
+            counts[key] = counts.get(key, 0) + 1
+        assert stored == {k: (counts[k], len(v)) for k, v in by_day.items()}, entity
+
+
+def test_stories_rebuilt_from_signatures_are_the_same(built_warehouse: BuiltWarehouse,
+                                                      tmp_path) -> None:
+    """The incremental assignment (batch by batch) equals a rebuild over everything."""
+    import shutil
+
+    from warehouse.db import connect_writer
+    from warehouse.stories import rebuild_stories
+
+    shutil.copy(built_warehouse.data_dir / "work.duckdb", tmp_path / "w.duckdb")
+    con = connect_writer(tmp_path / "w.duckdb")
+    try:
+        before = q(con, "SELECT article_id, story_id FROM articles ORDER BY 1")
+        con.execute("BEGIN TRANSACTION")
+        assert rebuild_stories(con) == 0
+        con.execute("ROLLBACK")
+        assert q(con, "SELECT article_id, story_id FROM articles ORDER BY 1") == before
+    finally:
+        con.close()
+
+
+def test_keywords_explain_the_burst(con: duckdb.DuckDBPyConnection,
+                                    built_warehouse: BuiltWarehouse) -> None:
+    """The multi-outlet burst is about a pact: the distinctive terms of the week's articles
+    naming its entities, against the four weeks before, say so, and the keyword-in-context
+    lines show it."""
+    from datetime import date, timedelta
+
+    from warehouse.analysis import baseline_before, distinctive_terms, keyword_in_context
+
+    burst = next(b for b in built_warehouse.ledger["bursts"] if b["kind"] == "multi_outlet")
+    start = date.fromisoformat(burst["week_start"])
+    end = start + timedelta(days=6)
+    for entity in burst["entities"]:
+        for unit in ("story", "article"):
+            terms = distinctive_terms(con, entity, start, end, *baseline_before(start, end),
+                                      unit=unit)
+            assert terms["term"].iloc[0] == burst["keyword"], (entity, unit, terms.head())
+            assert terms["z"].is_monotonic_decreasing
+        lines = keyword_in_context(con, entity, burst["keyword"], start, end, limit=50)
+        assert len(lines) >= burst["articles"] // 2
+        assert set(lines["keyword"].str.lower()) == {burst["keyword"]}
+        assert all(start <= d.date() <= end for d in lines["published"])
+
+
+def test_trends_count_each_story_once(con: duckdb.DuckDBPyConnection,
+                                      built_warehouse: BuiltWarehouse,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Trends page's "count: stories" series: per week, the distinct stories naming the
+    entity and all distinct stories, as the ledger's story groups say; and the page draws
+    it, titled in stories."""
+    from datetime import date, timedelta
+
+    from dashboard import queries
+    from dashboard.filters import Filters
+
+    ledger = built_warehouse.ledger["articles"]
+
+    def week(day: str) -> str:
+        d = date.fromisoformat(day)
+        return (d - timedelta(days=d.weekday())).isoformat()
+
+    naming: dict[str, set[str]] = {}
+    everything: dict[str, set[str]] = {}
+    for a in ledger:
+        everything.setdefault(week(a["published"]), set()).add(a["story"])
+        if a["mentions"].get("nato") or a["title_mentions"].get("nato"):
+            naming.setdefault(week(a["published"]), set()).add(a["story"])
+    df = queries.story_series(con, Filters(), [["nato"]], "week")
+    got = {p.date().isoformat(): (n, t) for p, n, t in
+           zip(df["period"], df["articles"], df["total"], strict=True) if t}
+    assert got == {w: (len(naming.get(w, ())), len(s)) for w, s in everything.items()}
+    articles = queries.series(con, Filters(), [["nato"]], "week")
+    assert articles["articles"].sum() > df["articles"].sum()  # copies counted once
+
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("BLOCWATCH_DATA", str(built_warehouse.data_dir))
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "dashboard" / "views"
+                               / "trends.py"), default_timeout=90)
+    at.query_params.update({"entities": "nato", "measure": "articles", "count": "stories"})
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.radio(key="tr_count").value == "stories"
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert spec["layout"]["title"]["text"] == "Stories naming each entity, by week"
+    table = next(d.value for d in at.dataframe if "all_stories" in d.value.columns)
+    assert int(table["stories"].sum()) == sum(len(v) for v in naming.values())

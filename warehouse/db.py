@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from importlib import resources
 from pathlib import Path
@@ -11,6 +12,11 @@ import duckdb
 # Analysts open the published file with the DuckDB CLI they already have (1.5.x today),
 # which refuses files in DuckDB 2.0's default storage format.
 STORAGE_VERSION = "v1.5.0"
+
+# The writer's buffer pool would otherwise grow towards DuckDB's default of 80% of RAM as
+# the warehouse grows; a fixed cap keeps an ingest's memory flat (DuckDB spills beyond it).
+WRITER_MEMORY_LIMIT = os.environ.get("BLOCWATCH_WRITER_MEMORY", "512MB")
+_MEMORY_RE = re.compile(r"^\d+(\.\d+)?\s*[KMGT]i?B$", re.I)
 
 _MIGRATION_RE = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
 
@@ -42,6 +48,10 @@ def connect_writer(path: Path) -> duckdb.DuckDBPyConnection:
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path), config={"storage_compatibility_version": STORAGE_VERSION})
     con.execute("SET TimeZone = 'UTC'")
+    if not _MEMORY_RE.match(WRITER_MEMORY_LIMIT):
+        raise ValueError(f"BLOCWATCH_WRITER_MEMORY must look like 512MB, not "
+                         f"{WRITER_MEMORY_LIMIT!r}")
+    con.execute(f"SET memory_limit = '{WRITER_MEMORY_LIMIT}'")
     migrate(con)
     return con
 

@@ -15,6 +15,8 @@ from blocwatch.config import SourcesConfig
 from blocwatch.pipeline import FailedUrl
 from blocwatch.process import ArticleRecord
 from blocwatch.taxonomy import Taxonomy
+from warehouse.rollups import update_rollups
+from warehouse.stories import assign_stories
 
 # Outcomes that will not change by asking again; such URLs are not retried by later runs.
 PERMANENT_OUTCOMES = ("loaded", "duplicate", "no_text", "not_html", "robots", "blocked",
@@ -91,6 +93,11 @@ def known_urls(con: duckdb.DuckDBPyConnection, urls: list[str]) -> set[str]:
 def start_run(con: duckdb.DuckDBPyConnection, flow: str,
               prefect_flow_run_id: str | None = None) -> str:
     run_id = str(uuid.uuid4())
+    # Runs start under the writer lock, so a row still 'running' now belongs to a process
+    # that died (SIGKILL, power loss) before it could record its end.
+    con.execute("UPDATE runs SET status = 'crashed', "
+                "message = coalesce(message, 'the process ended without finishing the run') "
+                "WHERE status = 'running'")
     con.execute("INSERT INTO runs (run_id, flow, prefect_flow_run_id, started_at, status) "
                 "VALUES (?, ?, ?, ?, 'running')", [run_id, flow, prefect_flow_run_id, now()])
     return run_id
@@ -155,7 +162,9 @@ def load_batch(con: duckdb.DuckDBPyConnection, run_id: str, articles: list[Artic
                 "WHERE content_hash IN (SELECT h FROM hp) GROUP BY 1").fetchall())
         next_id = con.execute("SELECT coalesce(max(article_id), 0) + 1 FROM articles"
                               ).fetchone()[0]
+        first_id = next_id
         art_rows, men_rows, co_rows, kw_rows, log_rows = [], [], [], [], []
+        signatures: list[tuple[int, bytes | None]] = []
         seen: set[str] = set()
         for a in articles:
             res = fetches.get(a.discovered_url)
@@ -173,7 +182,9 @@ def load_batch(con: duckdb.DuckDBPyConnection, run_id: str, articles: list[Artic
             art_rows.append((aid, a.source_id, a.url, a.fetched_url, a.title, a.author,
                              a.published, a.date_source, a.fetched_at.replace(tzinfo=None),
                              a.language, a.sitename, a.text, a.word_count, a.content_hash,
-                             dup, run_id))
+                             dup, run_id, a.language_source, a.declared_language,
+                             a.detected_language, a.language_confidence, aid))
+            signatures.append((aid, a.signature))
             men_rows.extend((aid, *m) for m in a.mentions)
             co_rows.extend((aid, *c) for c in a.co_mentions)
             kw_rows.extend((aid, *k) for k in a.keywords)
@@ -191,10 +202,12 @@ def load_batch(con: duckdb.DuckDBPyConnection, run_id: str, articles: list[Artic
         _insert_arrow(con, "articles", (
             "article_id", "source_id", "url", "fetched_url", "title", "author", "published",
             "date_source", "fetched_at", "language", "sitename", "text", "word_count",
-            "content_hash", "duplicate_of", "run_id"), art_rows, (
+            "content_hash", "duplicate_of", "run_id", "language_source", "declared_language",
+            "detected_language", "language_confidence", "story_id"), art_rows, (
             pa.int64(), pa.string(), pa.string(), pa.string(), pa.string(), pa.string(),
             pa.date32(), pa.string(), pa.timestamp("us"), pa.string(), pa.string(),
-            pa.string(), pa.int32(), pa.string(), pa.int64(), pa.string()))
+            pa.string(), pa.int32(), pa.string(), pa.int64(), pa.string(), pa.string(),
+            pa.string(), pa.string(), pa.float64(), pa.int64()))
         _insert_arrow(con, "mentions", ("article_id", "entity_id", "body_count", "title_count",
                                         "in_title", "first_offset"), men_rows,
                       (pa.int64(), pa.string(), pa.int32(), pa.int32(), pa.bool_(), pa.int32()))
@@ -204,6 +217,11 @@ def load_batch(con: duckdb.DuckDBPyConnection, run_id: str, articles: list[Artic
         _insert_arrow(con, "keywords", ("article_id", "term", "count", "score"), kw_rows,
                       (pa.int64(), pa.string(), pa.int32(), pa.float64()))
         _insert_arrow(con, "fetch_log", _FETCH_LOG_COLS, log_rows, _FETCH_LOG_TYPES)
+        # Near-duplicate stories (migration 003): each article starts as a story of its
+        # own (story_id above) and joins older similar articles' stories here.
+        assign_stories(con, signatures, first_id)
+        # Same transaction: a snapshot never has rows the rollups do not count.
+        update_rollups(con, first_id, [(r[0], r[1], r[4], r[6], r[7]) for r in log_rows])
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")

@@ -19,6 +19,11 @@ def publish(con: duckdb.DuckDBPyConnection, work_db: Path, published_db: Path) -
     """Checkpoint the work DB and atomically replace the published snapshot with a copy."""
     con.execute("CHECKPOINT")
     tmp = published_db.with_name(f".{published_db.name}.{os.getpid()}.tmp")
+    # A publish killed mid-copy leaves its temporary copy behind, as large as the
+    # warehouse. One flow writes at a time (data/work.lock), so any other one is stale.
+    for stale in published_db.parent.glob(f".{published_db.name}.*.tmp"):
+        if stale != tmp:
+            stale.unlink(missing_ok=True)
     try:
         shutil.copyfile(work_db, tmp)
         with open(tmp, "rb+") as fh:

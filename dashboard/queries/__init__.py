@@ -2,8 +2,16 @@
 
 No Streamlit here: dashboard/data.py wraps these in caches, and a benchmark or a notebook
 can call them with any DuckDB connection. The SQL lives beside this file in ``*.sql``;
-``/*filtered*/`` in a file stands for the shared ``_filtered.sql`` CTE. Every value reaches
-DuckDB as a bound ``$name`` parameter; Python only chooses which constant file to run.
+``/*name*/`` in a file stands for the shared fragment ``_name.sql`` (``_filtered.sql``: the
+filtered articles; ``_cell_filter.sql``: the same filters on a rollup row). Every value
+reaches DuckDB as a bound ``$name`` parameter; Python only chooses which constant file to
+run.
+
+Speed: aggregates read the rollup tables (migration 004), whose size is bounded by days x
+outlets x entities, so they take the same time in a warehouse ten times larger. Listings
+(newest first, with a LIMIT) first ask the rollups how far back the newest rows go and
+then read only those days. What still grows with the warehouse: sets of several entities
+(article-level set logic), text search, and keyword statistics over a window.
 """
 
 from __future__ import annotations
@@ -26,16 +34,24 @@ MATCHES = ("any", "all")
 LEVELS = ("article", "sentence")
 
 _PARAM_RE = re.compile(r"\$([a-z_]+)")
+_SPLICE_RE = re.compile(r"/\*([a-z_]+)\*/")
+# kwic_articles reads back this many times its limit of articles naming the entity first,
+# then widens by this factor until enough rows are found.
+_KWIC_WIDEN = 8
 
 
 @cache
 def sql(name: str) -> str:
-    """The text of ``queries/<name>.sql`` with the shared filter CTE spliced in."""
+    """The text of ``queries/<name>.sql`` with the shared fragments spliced in."""
     folder = resources.files("dashboard.queries")
+
+    def fragment(m: re.Match[str]) -> str:
+        part = folder.joinpath(f"_{m.group(1)}.sql")
+        return part.read_text(encoding="utf-8").strip() if part.is_file() else m.group(0)
+
     text = folder.joinpath(f"{name}.sql").read_text(encoding="utf-8")
-    if "/*filtered*/" in text:
-        text = text.replace("/*filtered*/", folder.joinpath("_filtered.sql")
-                            .read_text(encoding="utf-8"))
+    for _ in range(3):  # fragments may use fragments
+        text = _SPLICE_RE.sub(fragment, text)
     return text
 
 
@@ -82,6 +98,9 @@ def languages(con: duckdb.DuckDBPyConnection) -> list[str]:
 def overview(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """first_day, last_day (None when no article is dated), articles, rows_total."""
     row = run(con, "overview", {}).iloc[0].to_dict()
+    if row.pop("table_rows") != row["rows_total"]:
+        # Rows changed behind the loader's back (by hand, say): trust the table.
+        row = run(con, "overview_articles", {}).iloc[0].to_dict()
     for key in ("first_day", "last_day"):
         row[key] = None if pd.isna(row[key]) else pd.Timestamp(row[key]).date()
     return row
@@ -116,7 +135,10 @@ def series(con: duckdb.DuckDBPyConnection, filters: Filters,
     params = {**filter_params(filters), "sets": sets_list,
               "period": _choice(period, PERIODS, "period"),
               "split": _choice(split, SPLITS, "split"), "match": _choice(match, MATCHES, "match")}
-    df = run(con, "series", params)
+    # Sets of one entity each come straight from the rollups; a set of several needs to
+    # know which articles name which members.
+    name = "series" if all(len(s) == 1 for s in sets_list) else "series_sets"
+    df = run(con, name, params)
     df["period"] = pd.to_datetime(df["period"])
     df["share"] = df["share"].astype(float)
     return df
@@ -132,7 +154,14 @@ def article_list(con: duckdb.DuckDBPyConnection, filters: Filters,
     """
     params = {**filter_params(filters), "entities": list(entities),
               "match": _choice(match, MATCHES, "match"),
-              "q": (search or "").strip() or None, "limit": int(limit)}
+              "q": (search or "").strip() or None, "limit": int(limit),
+              "since": None, "matches": None}
+    if params["q"] is None and len(entities) <= 1:
+        # The rollups know how many rows match and from which day the newest `limit` of
+        # them start; without that (text search, several entities) every row is read.
+        bounds = run(con, "article_list_bounds", params).iloc[0]
+        params["since"] = None if pd.isna(bounds["since"]) else bounds["since"]
+        params["matches"] = int(bounds["matches"])
     return run(con, "article_list", params)
 
 
@@ -164,9 +193,10 @@ def entity_totals(con: duckdb.DuckDBPyConnection, filters: Filters,
 
 def pair_articles(con: duckdb.DuckDBPyConnection, filters: Filters, a: str, b: str,
                   level: str = "article", limit: int = 500) -> pd.DataFrame:
-    return run(con, "pair_articles", {**filter_params(filters), "a": a, "b": b,
-                                      "level": _choice(level, LEVELS, "level"),
-                                      "limit": int(limit)})
+    params = {**filter_params(filters), "a": a, "b": b,
+              "level": _choice(level, LEVELS, "level"), "limit": int(limit)}
+    since = run(con, "pair_articles_bounds", params)["since"].iloc[0]
+    return run(con, "pair_articles", {**params, "since": None if pd.isna(since) else since})
 
 
 def baseline_window(start: date, end: date) -> tuple[date, date]:
@@ -194,8 +224,21 @@ def keyword_terms(con: duckdb.DuckDBPyConnection, filters: Filters, entity: str
 
 def kwic_articles(con: duckdb.DuckDBPyConnection, filters: Filters, entity: str, term: str,
                   limit: int = 40) -> pd.DataFrame:
-    return run(con, "kwic_articles", {**filter_params(filters), "entity": entity,
-                                      "term": term, "limit": int(limit)})
+    params = {**filter_params(filters), "entity": entity, "term": term,
+              "limit": int(limit)}
+    # Newest first with a limit: read back only as many days as needed. Start where the
+    # articles naming the entity number _KWIC_WIDEN x limit, widen by that factor while
+    # fewer than `limit` rows come back, and end with the whole window.
+    days = run(con, "entity_days", params)
+    cumulative = days["articles"].cumsum().tolist()
+    want = int(limit) * _KWIC_WIDEN
+    while True:
+        i = next((k for k, c in enumerate(cumulative) if c >= want), None)
+        since = None if i is None else days["day"].iloc[i]
+        df = run(con, "kwic_articles", {**params, "since": since})
+        if since is None or len(df) >= int(limit):
+            return df
+        want *= _KWIC_WIDEN
 
 
 # --- outlets and runs --------------------------------------------------------------------
@@ -216,3 +259,28 @@ def outlet_health(con: duckdb.DuckDBPyConnection, filters: Filters,
 
 def recent_runs(con: duckdb.DuckDBPyConnection, runs: int = 20) -> pd.DataFrame:
     return run(con, "recent_runs", {"runs": int(runs)})
+
+
+# --- distinct stories (syndicated copies counted once; migration 003) -----------------------
+
+COUNTS = ("articles", "stories")
+
+
+def story_series(con: duckdb.DuckDBPyConnection, filters: Filters,
+                 sets: Sequence[Sequence[str]], period: str = "week", split: str = "none",
+                 match: str = "any") -> pd.DataFrame:
+    """As series(), counted in distinct stories (articles.story_id) instead of articles:
+    a wire story and its republished copies are one. Same columns; "articles" holds the
+    stories naming the set and "total" all stories of the panel and period. Reads the base
+    tables (stories are not in the rollups), so it grows with the window's articles."""
+    sets_list = [list(s) for s in sets if len(s)]
+    if not sets_list:
+        return pd.DataFrame(columns=["panel", "period", "set_idx", "articles", "mentions",
+                                     "total", "share"])
+    params = {**filter_params(filters), "sets": sets_list,
+              "period": _choice(period, PERIODS, "period"),
+              "split": _choice(split, SPLITS, "split"), "match": _choice(match, MATCHES, "match")}
+    df = run(con, "stories_series", params)
+    df["period"] = pd.to_datetime(df["period"])
+    df["share"] = df["share"].astype(float)
+    return df

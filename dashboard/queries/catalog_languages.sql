@@ -1,4 +1,4 @@
 SELECT DISTINCT language
-FROM articles
-WHERE language IS NOT NULL AND published IS NOT NULL AND duplicate_of IS NULL
+FROM rollup_daily_articles
+WHERE language IS NOT NULL AND day IS NOT NULL AND articles > 0
 ORDER BY language;

@@ -1,33 +1,32 @@
 -- Per outlet (outlet and country filters apply; dates do not: health is about now):
 -- articles stored, newest article, last successful fetch, and fetch outcomes over the
--- last $runs runs.
+-- last $runs runs. Read from the rollups (rollup_run_fetches summarises fetch_log per run
+-- and outlet; rollup_daily_articles counts articles), never from the per-URL tables.
 WITH recent AS (
     SELECT run_id FROM runs ORDER BY started_at DESC LIMIT $runs
 ),
 tries AS (
-    SELECT l.source_id,
-           count(*) AS tried,
-           count(*) FILTER (WHERE l.outcome NOT IN ('loaded', 'duplicate')) AS failed,
-           arg_max(l.error, l.fetched_at)
-               FILTER (WHERE l.outcome NOT IN ('loaded', 'duplicate')) AS last_error
-    FROM fetch_log l
-    WHERE l.run_id IN (SELECT run_id FROM recent)
-    GROUP BY l.source_id
+    SELECT f.source_id,
+           sum(f.tried)::BIGINT AS tried,
+           sum(f.failed)::BIGINT AS failed,
+           arg_max(f.last_error, f.last_error_at) AS last_error
+    FROM rollup_run_fetches f
+    WHERE f.run_id IN (SELECT run_id FROM recent)
+    GROUP BY f.source_id
 ),
 ok AS (
-    SELECT source_id, max(fetched_at) AS last_success
-    FROM fetch_log
-    WHERE outcome IN ('loaded', 'duplicate')
+    SELECT source_id, max(last_success) AS last_success
+    FROM rollup_run_fetches
     GROUP BY source_id
 ),
 arts AS (
-    SELECT source_id, count(*) AS articles, max(published) AS last_published
-    FROM articles
-    WHERE duplicate_of IS NULL
+    SELECT source_id, sum(articles)::BIGINT AS articles,
+           max(day) FILTER (WHERE articles > 0) AS last_published
+    FROM rollup_daily_articles
     GROUP BY source_id
 ),
 newest AS (
-    SELECT max(published) AS newest FROM articles WHERE duplicate_of IS NULL
+    SELECT max(day) AS newest FROM rollup_daily_articles WHERE articles > 0
 ),
 feeds AS (
     SELECT rs.source_id, arg_max(rs.error, r.started_at) AS discovery_error

@@ -1,8 +1,8 @@
--- Entities named by the most filtered articles: the default selection.
-WITH /*filtered*/
-SELECT m.entity_id, count(*) AS articles
-FROM filtered f
-JOIN mentions m USING (article_id)
-GROUP BY m.entity_id
-ORDER BY articles DESC, m.entity_id
+-- Entities named by the most filtered articles: the default selection (from the rollup).
+SELECT r.entity_id, sum(r.articles)::BIGINT AS articles
+FROM rollup_daily_mentions r
+LEFT JOIN sources s USING (source_id)
+WHERE /*cell_filter*/
+GROUP BY r.entity_id
+ORDER BY articles DESC, r.entity_id
 LIMIT $n;

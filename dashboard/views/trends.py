@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import analysis, charts, data, ui
-from dashboard.queries import PERIODS
+from dashboard.queries import COUNTS, PERIODS
 
 ctx = ui.context()
 f = ctx.filters
@@ -15,32 +15,40 @@ ui.header("Trends", ui.describe(ctx))
 ui.url_choice("tr_measure", "measure", analysis.MEASURES, "share")
 ui.url_choice("tr_period", "period", PERIODS, "week")
 ui.url_int("tr_rolling", "rolling", 0, 0, 26)
-c1, c2, c3 = st.columns([3, 2, 2])
+ui.url_choice("tr_count", "count", COUNTS, "articles")
+c1, c2, c3, c4 = st.columns([3, 2, 2, 2])
 measure = c1.radio("Measure", analysis.MEASURES, key="tr_measure", horizontal=True,
                    format_func=charts.MEASURE_LABELS.get)
 period = c2.radio("Period", PERIODS, key="tr_period", horizontal=True)
 rolling = c3.number_input("Rolling average (periods; 0 = off)", 0, 26, key="tr_rolling")
+count = c4.radio("Count", COUNTS, key="tr_count", horizontal=True,
+                 format_func=ui.COUNT_LABELS.get,
+                 help="Distinct stories: a wire story and its syndicated copies in other "
+                      "outlets count once.")
 for param, value, default in (("measure", measure, "share"), ("period", period, "week"),
-                              ("rolling", rolling, 0)):
+                              ("rolling", rolling, 0), ("count", count, "articles")):
     ui.mirror(param, value, default)
 
 with ui.guard():
     keys = list(f.entities)
     labels = [ctx.names.get(e, e) for e in keys]
-    series = data.series(ctx.snap, f, data.as_sets([[e] for e in keys]), period)
+    series = ui.counted_series(ctx.snap, f, data.as_sets([[e] for e in keys]), period, count)
     frame = analysis.trend_frame(series, labels, keys, measure, int(rolling))
     fig = charts.trend_figure(frame, measure, period, ctx.colors)
-    table = frame.rename(columns={"key": "entity_id", "label": "entity",
-                                  "total": "all_articles"})
-    table = table[[c for c in ("period", "entity_id", "entity", "articles", "mentions",
-                               "all_articles", "share", "rolling", "spike")
+    if count == "stories":
+        fig = ui.as_stories(fig)
+    unit = "stories" if count == "stories" else "articles"
+    table = frame.rename(columns={"key": "entity_id", "label": "entity", "articles": unit,
+                                  "total": f"all_{unit}"})
+    table = table[[c for c in ("period", "entity_id", "entity", unit, "mentions",
+                               f"all_{unit}", "share", "rolling", "spike")
                    if c in table.columns]]
     event = ui.chart(fig, table, "trends", select=True)
 
     spikes = frame[frame["spike"]]
     if len(spikes):
         st.caption("Spikes (rings): " + "; ".join(
-            f"{r.label} {r.period:%Y-%m-%d} ({r.articles} articles)"
+            f"{r.label} {r.period:%Y-%m-%d} ({r.articles} {unit})"
             for r in spikes.itertuples()) + ". A spike is a period whose article count "
             "exceeds the mean + 3 standard deviations of the 8 periods before it, with at "
             "least 3 articles.")
@@ -75,7 +83,7 @@ with ui.guard():
         st.session_state["tr_pick_period"] = peak["period"].date().isoformat()
     counts = dict(zip(options, rows["articles"], strict=True))
     chosen = c2.selectbox(f"{period.capitalize()} starting", options, key="tr_pick_period",
-                          format_func=lambda d: f"{d} ({counts[d]} articles)",
+                          format_func=lambda d: f"{d} ({counts[d]} {unit})",
                           help="Or click a point on the chart.")
     lo, hi = analysis.period_bounds(pd.Timestamp(chosen).date(), period)
     window = f.with_dates(max(lo, f.start), min(hi, f.end))

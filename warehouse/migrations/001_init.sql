@@ -144,7 +144,7 @@ COMMENT ON COLUMN runs.flow IS 'Flow name: ingest, backfill, reprocess or mainte
 COMMENT ON COLUMN runs.prefect_flow_run_id IS 'Prefect flow run id, when run under Prefect.';
 COMMENT ON COLUMN runs.started_at IS 'Start time (UTC).';
 COMMENT ON COLUMN runs.finished_at IS 'End time (UTC); NULL while running or after a crash.';
-COMMENT ON COLUMN runs.status IS 'running, completed or failed.';
+COMMENT ON COLUMN runs.status IS 'running, completed, failed, skipped (writer lock not obtained), or crashed (the process died; marked by the next run).';
 COMMENT ON COLUMN runs.discovered IS 'Article URLs found in feeds, sitemaps and URL lists.';
 COMMENT ON COLUMN runs.new IS 'Discovered URLs not already in the warehouse.';
 COMMENT ON COLUMN runs.fetched IS 'URLs fetched successfully.';
@@ -197,7 +197,7 @@ COMMENT ON COLUMN fetch_log.url IS 'URL as discovered.';
 COMMENT ON COLUMN fetch_log.final_url IS 'URL after redirects.';
 COMMENT ON COLUMN fetch_log.fetched_at IS 'When the last attempt finished (UTC).';
 COMMENT ON COLUMN fetch_log.status_code IS 'HTTP status of the last attempt; NULL when none was received.';
-COMMENT ON COLUMN fetch_log.outcome IS 'loaded, duplicate, or a failure: http_error, timeout, network, too_large, not_html, no_text, robots, blocked, bad_url.';
+COMMENT ON COLUMN fetch_log.outcome IS 'loaded, duplicate, or a failure: gone (404/410), http_error, timeout, network, too_large, not_html, no_text, robots, blocked, bad_url, worker_crashed (the page killed its extraction process).';
 COMMENT ON COLUMN fetch_log.error IS 'Human-readable reason for a failure.';
 COMMENT ON COLUMN fetch_log.bytes IS 'Body bytes received.';
 COMMENT ON COLUMN fetch_log.elapsed_ms IS 'Time spent on the URL, all attempts.';

@@ -1,0 +1,105 @@
+"""The backfill flow: an outlet's history over a date range, from its feeds and sitemaps
+read to the end, extra sitemaps and HTML archive pages; then the same fetch → extract →
+load → alert → publish stages as ingest (blocwatch/backfill.py has the discovery)."""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from blocwatch.backfill import BackfillScope, SourcePlan, discover_backfill, plan_backfill
+from blocwatch.config import SourcesConfig, load_sources
+from blocwatch.executors import process_pool
+from blocwatch.fetch import HostMemory
+from blocwatch.paths import data_paths, default_config
+from blocwatch.pipeline import SourceDiscovery
+from blocwatch.taxonomy import load_taxonomy
+from flows.common import fetch_load_publish, prefect_run_id, skipped, writer_lock
+from warehouse.db import connect_writer
+from warehouse.load import finish_run, known_urls, start_run, sync_reference
+
+
+@task(name="discover-backfill", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=5)
+def discover_backfill_task(config: SourcesConfig, plans: list[SourcePlan],
+                           scope: BackfillScope, con: duckdb.DuckDBPyConnection,
+                           resolve: dict[str, str] | None, memory: HostMemory
+                           ) -> list[SourceDiscovery]:
+    """Read the outlets' documents to the end; return in-range URLs not stored yet."""
+    cur = con.cursor()
+    return discover_backfill(config, plans, scope, lambda urls: known_urls(cur, urls),
+                             resolve, memory)
+
+
+@flow(name="backfill", log_prints=True)
+def backfill(start_date: date | None = None, end_date: date | None = None,
+             sitemaps: list[str] | None = None, archive_pages: list[str] | None = None,
+             archive_link_pattern: str | None = None, only_sources: list[str] | None = None,
+             max_pages: int = 1000, configured_feeds: bool = True,
+             sources_file: str | None = None, taxonomy_file: str | None = None,
+             data_dir: str | None = None, resolve: dict[str, str] | None = None,
+             workers: int | None = None, lock_timeout_s: float = 3600.0,
+             show_progress: bool = False) -> dict[str, Any]:
+    """Fetch an outlet's older articles: a date range and/or sitemaps and archive pages.
+
+    Args:
+        start_date: first publication day to fetch (inclusive); default: no lower bound.
+        end_date: last publication day to fetch (inclusive); default: no upper bound.
+        sitemaps: extra sitemap, sitemap-index or feed URLs to read to the end; each must
+            be on the host of a configured outlet.
+        archive_pages: HTML archive, section or tag pages whose article links to fetch
+            (rel="next" pages are followed); each must be on a configured outlet's host.
+        archive_link_pattern: regular expression an archive link must match to be an
+            article; default: links with a date in the URL.
+        only_sources: backfill only these source ids (default: the outlets owning the
+            given sitemaps/archive pages, else every enabled outlet).
+        max_pages: feed, sitemap and archive documents read per outlet, at most.
+        configured_feeds: also read the outlets' feeds and sitemaps from sources.yaml.
+        sources_file: outlets and crawl settings (default: ./sources.yaml).
+        taxonomy_file: entities to tag (default: ./taxonomy.yaml).
+        data_dir: data directory (default: $BLOCWATCH_DATA or ./data).
+        resolve: host name → "127.0.0.1:port" overrides, used for the local demo web.
+        workers: extraction processes (default: one per core; 1 = inline).
+        lock_timeout_s: how long to wait while another run writes the warehouse; after
+            that the run is skipped (logged, nothing written).
+        show_progress: draw a progress bar on the terminal (the CLI sets it).
+    """
+    logger = get_run_logger()
+    started = time.monotonic()
+    scope = BackfillScope(start=start_date, end=end_date, sitemaps=tuple(sitemaps or ()),
+                          archive_pages=tuple(archive_pages or ()),
+                          link_pattern=archive_link_pattern, max_pages=max_pages,
+                          configured=configured_feeds)
+    config = load_sources(sources_file or default_config("sources.yaml"))
+    taxonomy_path = str(Path(taxonomy_file or default_config("taxonomy.yaml")).resolve())
+    taxonomy = load_taxonomy(taxonomy_path)
+    plans = plan_backfill(config, scope, only_sources)
+    paths = data_paths(data_dir).ensure()
+    logger.info("backfill %s to %s of %s", start_date or "the beginning", end_date or "today",
+                ", ".join(p.source.id for p in plans))
+
+    with writer_lock(paths.lock, lock_timeout_s, logger) as locked:
+        if not locked:
+            return skipped("backfill", paths, lock_timeout_s, started)
+        con = connect_writer(paths.work_db)
+        run_id = start_run(con, "backfill", prefect_run_id())
+        counts = {"discovered": 0, "new": 0, "fetched": 0, "failed": 0, "loaded": 0}
+        try:
+            sync_reference(con, config, taxonomy)
+            memory = HostMemory()
+            discoveries = discover_backfill_task(config, plans, scope, con, resolve, memory)
+            return fetch_load_publish(con, "backfill", run_id, config, discoveries,
+                                      taxonomy_path, paths, resolve,
+                                      lambda: process_pool(taxonomy_path, workers), memory,
+                                      counts, started, logger, show_progress)
+        except BaseException as exc:
+            finish_run(con, run_id, "failed", counts, time.monotonic() - started,
+                       f"{type(exc).__name__}: {exc}")
+            raise
+        finally:
+            con.close()

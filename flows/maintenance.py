@@ -1,0 +1,160 @@
+"""The daily maintenance flow: data checks, alerts (silent outlets, failing feeds, spikes),
+compaction of the work database, publish."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.events import emit_event
+
+from blocwatch.alerts import Alert, SilenceParams
+from blocwatch.checks import OK, CheckParams, CheckResult, evaluate_checks
+from blocwatch.config import load_sources
+from blocwatch.paths import data_paths, default_config
+from blocwatch.process import MAX_FUTURE
+from flows.common import (
+    alerts_markdown,
+    detect_alerts,
+    prefect_run_id,
+    publish_task,
+    raise_alerts,
+    report,
+    skipped,
+    writer_lock,
+)
+from warehouse import ops
+from warehouse.db import connect_writer
+from warehouse.load import finish_run, start_run
+
+
+@task(name="data-checks", cache_policy=NO_CACHE)
+def checks_task(con: duckdb.DuckDBPyConnection, run_id: str,
+                params: CheckParams) -> list[CheckResult]:
+    """Future dates, missing dates and authors per outlet, duplicate canonical URLs."""
+    # The ingest rejects dates beyond tomorrow (time zones), so the check uses the same bar.
+    latest_ok = datetime.now(UTC).date() + MAX_FUTURE
+    outlets = ops.outlet_quality(con, latest_ok)
+    dup_count, dup_examples = ops.duplicate_urls(con)
+    results = evaluate_checks(outlets, dup_count, dup_examples, params)
+    ops.record_checks(con, run_id, results)
+    return results
+
+
+@task(name="detect-alerts", cache_policy=NO_CACHE)
+def alerts_task(con: duckdb.DuckDBPyConnection, run_id: str, source_ids: list[str],
+                silence: SilenceParams) -> list[Alert]:
+    """Silent outlets, failing feeds and spikes; new ones stored and emitted as events."""
+    logger = get_run_logger()
+    found = detect_alerts(con, run_id, silence_sources=source_ids, silence_params=silence)
+    return raise_alerts(con, run_id, found, logger)
+
+
+@task(name="compact", cache_policy=NO_CACHE)
+def compact_task(work_db: str) -> tuple[int, int]:
+    """Rewrite the work database into a fresh file (only live rows) and swap it in."""
+    return ops.compact(Path(work_db))
+
+
+@flow(name="maintenance", log_prints=True)
+def maintenance(sources_file: str | None = None, data_dir: str | None = None,
+                compact: bool = True, max_missing_date_share: float = 0.10,
+                max_missing_author_share: float = 0.50, silence_factor: float = 4.0,
+                silence_min_days: int = 3, lock_timeout_s: float = 3600.0) -> dict[str, Any]:
+    """Daily upkeep: data checks, silent-outlet and failing-feed alerts, compaction, publish.
+
+    Check results go to the data_checks table (and a Prefect event per failing or warning
+    check: blocwatch.check.fail / blocwatch.check.warn); alerts to the alerts table and
+    blocwatch.alert.* events.
+
+    Args:
+        sources_file: outlets (default: ./sources.yaml); silence is judged for the enabled
+            ones.
+        data_dir: data directory (default: $BLOCWATCH_DATA or ./data).
+        compact: rewrite the work database into a fresh file to reclaim space.
+        max_missing_date_share: an outlet warns above this share of undated articles.
+        max_missing_author_share: an outlet warns above this share of articles without an
+            author.
+        silence_factor: an outlet is silent after this many times its usual interval
+            between publication days without a new article.
+        silence_min_days: ... and at least this many days.
+        lock_timeout_s: how long to wait while another run writes the warehouse; after
+            that the run is skipped (logged, nothing written).
+    """
+    logger = get_run_logger()
+    started = time.monotonic()
+    config = load_sources(sources_file or default_config("sources.yaml"))
+    enabled = [s.id for s in config.enabled()]
+    paths = data_paths(data_dir).ensure()
+    params = CheckParams(max_missing_date_share=max_missing_date_share,
+                         max_missing_author_share=max_missing_author_share)
+    silence = SilenceParams(factor=silence_factor, min_days=silence_min_days)
+
+    with writer_lock(paths.lock, lock_timeout_s, logger) as locked:
+        if not locked:
+            return skipped("maintenance", paths, lock_timeout_s, started)
+        if not paths.work_db.exists():
+            logger.info("no work database at %s yet: nothing to maintain", paths.work_db)
+            return {"status": "empty", "data_dir": str(paths.root)}
+        con = connect_writer(paths.work_db)
+        run_id = start_run(con, "maintenance", prefect_run_id())
+        counts: dict[str, int] = {}
+        try:
+            results = checks_task(con, run_id, params)
+            for r in results:
+                if r.status != OK:
+                    logger.warning("data check %s %s%s: %s (threshold %s) %s", r.status.upper(),
+                                   r.check_name, f" [{r.source_id}]" if r.source_id else "",
+                                   r.value, r.threshold, r.detail or "")
+                    emit_event(event=f"blocwatch.check.{r.status}",
+                               resource={"prefect.resource.id":
+                                         f"blocwatch.check.{r.check_name}.{r.source_id or 'all'}",
+                                         "prefect.resource.name": r.check_name},
+                               payload={"check": r.check_name, "source_id": r.source_id,
+                                        "value": r.value, "threshold": r.threshold,
+                                        "status": r.status, "detail": r.detail})
+            fresh = alerts_task(con, run_id, enabled, silence)
+            failing = sum(r.status != OK for r in results)
+            message = (f"{len(results)} checks, {failing} not ok; {len(fresh)} new alerts")
+            finish_run(con, run_id, "completed", counts, time.monotonic() - started, message)
+        except BaseException as exc:
+            finish_run(con, run_id, "failed", counts, time.monotonic() - started,
+                       f"{type(exc).__name__}: {exc}")
+            con.close()
+            raise
+        con.close()
+        sizes = (0, 0)
+        compact_error: BaseException | None = None
+        if compact:
+            # Compaction needs the file closed; the lock is still held, so nobody writes.
+            try:
+                sizes = compact_task(str(paths.work_db))
+                logger.info("compacted %s: %d → %d bytes", paths.work_db, *sizes)
+            except Exception as exc:  # the original file is intact (see ops.compact)
+                compact_error = exc
+        con = connect_writer(paths.work_db)
+        try:
+            if compact_error is not None:
+                finish_run(con, run_id, "failed", counts, time.monotonic() - started,
+                           f"{message}; compaction failed: {compact_error}")
+            publish_task(con, str(paths.work_db), str(paths.published_db))
+        finally:
+            con.close()
+        if compact_error is not None:
+            # Checks and alerts are published; the run still fails so Prefect shows it.
+            raise compact_error
+    summary = {"run_id": run_id, "checks": len(results), "checks_not_ok": failing,
+               "new_alerts": len(fresh), "bytes_before": sizes[0], "bytes_after": sizes[1],
+               "seconds": round(time.monotonic() - started, 2),
+               "published": str(paths.published_db)}
+    table = [{"check": r.check_name, "source_id": r.source_id or "(all)", "value": r.value,
+              "threshold": r.threshold, "status": r.status} for r in results]
+    report("maintenance", summary, table, alerts_markdown(fresh))
+    logger.info("maintenance finished: %s", summary)
+    return summary
+

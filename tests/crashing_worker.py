@@ -1,0 +1,34 @@
+"""Worker initializer for tests/test_worker_crash.py: makes one chosen page kill the worker
+process outright, as a segfault in lxml or an out-of-memory kill would."""
+
+from __future__ import annotations
+
+import os
+import signal
+from typing import Any
+
+import blocwatch.process
+from blocwatch.process import init_worker
+
+
+def init(taxonomy_path: str, crash_url: str) -> None:
+    init_worker(taxonomy_path)
+    real = blocwatch.process.process_page
+
+    def process_page(page: Any, *args: Any) -> Any:
+        if page.url == crash_url:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(page, *args)
+
+    # The pool pickles process_page by name, so the worker resolves it to this wrapper.
+    blocwatch.process.process_page = process_page
+
+
+def square_or_die(n: int) -> int:
+    if n < 0:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return n * n
+
+
+def fail_to_start() -> None:
+    raise RuntimeError("this worker cannot start")

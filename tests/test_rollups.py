@@ -1,0 +1,225 @@
+"""Rollup tables (migration 004): maintained at load time, equal to the base tables.
+
+The warehouse under test is the one the real flow built from the demo corpus
+(built_warehouse). Every rollup is checked against a GROUP BY over the base tables, the
+views against their original article-level definitions, and each dashboard query that reads
+rollups against an article-level computation of the same thing.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from dashboard import queries
+from dashboard.filters import Filters
+from tests.conftest import BuiltWarehouse
+from warehouse.db import connect_reader, connect_writer, migrations
+from warehouse.rollups import ROLLUP_TABLES, rebuild_rollups
+
+# The analyst views as 001 defined them, over the base tables.
+ORIGINAL_VIEWS = {
+    "daily_articles": """
+        SELECT published AS day, source_id, count(*) AS articles
+        FROM articles WHERE published IS NOT NULL AND duplicate_of IS NULL GROUP BY ALL""",
+    "daily_mentions": """
+        SELECT a.published AS day, m.entity_id, a.source_id, count(*) AS articles,
+               sum(m.body_count + m.title_count) AS mentions
+        FROM mentions m JOIN articles a USING (article_id)
+        WHERE a.published IS NOT NULL AND a.duplicate_of IS NULL GROUP BY ALL""",
+    "weekly_co_mentions": """
+        SELECT date_trunc('week', a.published)::DATE AS week, c.entity_a, c.entity_b,
+               count(*) AS articles, sum(c.sentence_count) AS sentences
+        FROM co_mentions c JOIN articles a USING (article_id)
+        WHERE a.published IS NOT NULL AND a.duplicate_of IS NULL GROUP BY ALL""",
+}
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple]:
+    return sorted(con.execute(sql).fetchall(), key=repr)
+
+
+def _rollups(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
+    return {t: _rows(con, f"SELECT * FROM {t}") for t in ROLLUP_TABLES}  # noqa: S608
+
+
+@pytest.fixture(scope="module")
+def con(built_warehouse: BuiltWarehouse) -> Iterator[duckdb.DuckDBPyConnection]:
+    c = connect_reader(built_warehouse.published)
+    yield c
+    c.close()
+
+
+@pytest.fixture(scope="module")
+def scratch(built_warehouse: BuiltWarehouse, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A writable copy of the built warehouse."""
+    path = tmp_path_factory.mktemp("rollups") / "copy.duckdb"
+    shutil.copyfile(built_warehouse.published, path)
+    return path
+
+
+def test_incremental_rollups_equal_a_rebuild(scratch: Path) -> None:
+    con = connect_writer(scratch)
+    try:
+        loaded = _rollups(con)
+        assert all(loaded[t] for t in ROLLUP_TABLES)
+        con.execute("BEGIN TRANSACTION")
+        rebuild_rollups(con)
+        con.execute("COMMIT")
+        assert _rollups(con) == loaded
+    finally:
+        con.close()
+
+
+def test_migration_backfills_an_existing_warehouse(scratch: Path) -> None:
+    con = connect_writer(scratch)
+    try:
+        expected = _rollups(con)
+        # Undo 004 as far as data goes, then apply its SQL again: the backfill must rebuild
+        # the same rollups from the base tables.
+        sql = next(text for version, _, text in migrations() if version == 4)
+        con.execute("BEGIN TRANSACTION")
+        for t in ROLLUP_TABLES:
+            con.execute(f"DROP TABLE {t} CASCADE")  # noqa: S608
+        con.execute(sql)
+        con.execute("COMMIT")
+        assert _rollups(con) == expected
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("view", sorted(ORIGINAL_VIEWS))
+def test_views_equal_their_original_definitions(con: duckdb.DuckDBPyConnection,
+                                                view: str) -> None:
+    assert _rows(con, f"SELECT * FROM {view}") == _rows(con, ORIGINAL_VIEWS[view])  # noqa: S608
+
+
+def test_view_types_are_unchanged(con: duckdb.DuckDBPyConnection) -> None:
+    types = {(r[0], r[1]): r[2] for r in con.execute(
+        "SELECT table_name, column_name, data_type FROM duckdb_columns() "
+        "WHERE table_name IN ('daily_articles', 'daily_mentions', 'daily_share', "
+        "'weekly_co_mentions')").fetchall()}
+    assert types[("daily_articles", "articles")] == "BIGINT"
+    assert types[("daily_mentions", "articles")] == "BIGINT"
+    assert types[("daily_mentions", "mentions")] == "HUGEINT"
+    assert types[("daily_share", "share")] == "DOUBLE"
+    assert types[("weekly_co_mentions", "sentences")] == "HUGEINT"
+
+
+def _filters(con: duckdb.DuckDBPyConnection) -> list[Filters]:
+    lo, hi = con.execute("SELECT min(day), max(day) FROM daily_articles").fetchone()
+    outlets = tuple(r[0] for r in con.execute(
+        "SELECT source_id FROM daily_articles GROUP BY 1 ORDER BY sum(articles) DESC LIMIT 2"
+    ).fetchall())
+    mid = lo + (hi - lo) / 3
+    return [Filters(), Filters(start=mid, end=hi - timedelta(days=40), sources=outlets),
+            Filters(countries=("JP",), languages=("en",)),
+            Filters(start=date(2026, 7, 6), end=date(2026, 7, 12))]
+
+
+def _article_level(con: duckdb.DuckDBPyConnection, f: Filters, select: str) -> pd.DataFrame:
+    """Run ``select`` against the article-level ``filtered`` CTE of the dashboard."""
+    folder = Path(queries.__file__).parent
+    cte = (folder / "_filtered.sql").read_text(encoding="utf-8")
+    text = f"WITH {cte}\n{select}"
+    return con.execute(
+        text, {k: v for k, v in queries.filter_params(f).items() if f"${k}" in text}).df()
+
+
+def test_aggregates_equal_article_level_counts(con: duckdb.DuckDBPyConnection) -> None:
+    for f in _filters(con):
+        expected = _article_level(con, f, "SELECT count(*) AS n FROM filtered")["n"].iloc[0]
+        assert queries.count_articles(con, f) == expected, f
+        totals = _article_level(con, f, """
+            SELECT m.entity_id, count(*) AS articles,
+                   sum(m.body_count + m.title_count)::BIGINT AS mentions
+            FROM filtered JOIN mentions m USING (article_id)
+            GROUP BY 1 ORDER BY articles DESC, 1""")
+        got = queries.entity_totals(con, f)
+        assert got.values.tolist() == totals.values.tolist(), f
+        assert queries.top_entities(con, f, 3) == totals["entity_id"].tolist()[:3]
+        for level in queries.LEVELS:
+            pairs = _article_level(con, f, f"""
+                SELECT c.entity_a, c.entity_b, count(*) AS articles,
+                       sum(c.sentence_count)::BIGINT AS sentences
+                FROM co_mentions c JOIN filtered USING (article_id)
+                WHERE '{level}' = 'article' OR c.sentence_count > 0
+                GROUP BY ALL ORDER BY articles DESC, 1, 2""")  # noqa: S608
+            got = queries.co_mention_pairs(con, f, level)
+            assert got.values.tolist() == pairs.values.tolist(), (f, level)
+        for period in queries.PERIODS:
+            per = _article_level(con, f, f"""
+                SELECT date_trunc('{period}', day)::DATE AS period, source_id, count(*) AS n
+                FROM filtered GROUP BY ALL ORDER BY ALL""")  # noqa: S608
+            got = queries.outlet_series(con, f, period)
+            assert sorted(zip(got["period"].dt.date, got["source_id"], got["articles"],
+                              strict=True)) == sorted(
+                zip(pd.to_datetime(per["period"]).dt.date, per["source_id"], per["n"],
+                    strict=True))
+
+
+@pytest.mark.parametrize("split", queries.SPLITS)
+def test_series_from_rollups_equals_the_article_level_query(con: duckdb.DuckDBPyConnection,
+                                                             split: str) -> None:
+    sets = [["japan"], ["nato"], ["aukus"]]
+    for f in _filters(con):
+        for period in queries.PERIODS:
+            params = {**queries.filter_params(f), "sets": sets, "period": period,
+                      "split": split, "match": "any"}
+            fast = queries.run(con, "series", params)
+            slow = queries.run(con, "series_sets", params)
+            pd.testing.assert_frame_equal(fast, slow, check_dtype=False)
+
+
+def test_listings_with_rollup_bounds_equal_full_reads(con: duckdb.DuckDBPyConnection) -> None:
+    for f in _filters(con):
+        for ents in [(), ("nato",), ("brics",)]:
+            for limit in (1, 5, 500):
+                fast = queries.article_list(con, f, ents, limit=limit)
+                slow = queries.run(con, "article_list", {
+                    **queries.filter_params(f), "entities": list(ents), "match": "any",
+                    "q": None, "limit": limit, "since": None, "matches": None})
+                pd.testing.assert_frame_equal(fast, slow, check_dtype=False)
+        for level in queries.LEVELS:
+            for limit in (1, 3, 500):
+                fast = queries.pair_articles(con, f, "japan", "nato", level, limit)
+                slow = queries.run(con, "pair_articles", {
+                    **queries.filter_params(f), "a": "nato", "b": "japan", "level": level,
+                    "limit": limit, "since": None})
+                pd.testing.assert_frame_equal(fast, slow, check_dtype=False)
+        terms = con.execute("SELECT term FROM keywords GROUP BY 1 ORDER BY count(*) DESC "
+                            "LIMIT 3").fetchall()
+        for (term,) in terms:
+            for limit in (1, 4, 40):
+                fast = queries.kwic_articles(con, f, "japan", term, limit)
+                slow = queries.run(con, "kwic_articles", {
+                    **queries.filter_params(f), "entity": "japan", "term": term,
+                    "limit": limit, "since": None})
+                pd.testing.assert_frame_equal(fast, slow, check_dtype=False)
+
+
+def test_outlet_health_equals_the_fetch_log(con: duckdb.DuckDBPyConnection) -> None:
+    got = queries.outlet_health(con, Filters(), 10)
+    log = con.execute("""
+        SELECT source_id, count(*) AS tried,
+               count(*) FILTER (WHERE outcome NOT IN ('loaded', 'duplicate')) AS failed,
+               max(fetched_at) FILTER (WHERE outcome IN ('loaded', 'duplicate')) AS ok
+        FROM fetch_log GROUP BY 1""").df().set_index("source_id")
+    arts = con.execute("SELECT source_id, count(*) AS n, max(published) AS last "
+                       "FROM articles WHERE duplicate_of IS NULL GROUP BY 1"
+                       ).df().set_index("source_id")
+    for row in got.itertuples():
+        if row.source_id in log.index:
+            assert row.tried == log.loc[row.source_id, "tried"]
+            assert row.failed == log.loc[row.source_id, "failed"]
+            assert pd.Timestamp(row.last_success) == pd.Timestamp(log.loc[row.source_id, "ok"])
+        if row.source_id in arts.index:
+            assert row.articles == arts.loc[row.source_id, "n"]
+            assert pd.Timestamp(row.last_published) == pd.Timestamp(
+                arts.loc[row.source_id, "last"])
