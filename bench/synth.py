@@ -168,7 +168,8 @@ def generate(path: Path, n_articles: int, taxonomy_file: Path,
         con.execute("CHECKPOINT")
         counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
                   for t in ("articles", "mentions", "co_mentions", "keywords", "fetch_log",
-                            "rollup_daily_mentions", "rollup_daily_co_mentions")}
+                            "rollup_daily_mentions", "rollup_daily_co_mentions",
+                            "rollup_daily_pairs")}
     finally:
         con.close()
     counts["seconds"] = round(time.perf_counter() - started, 1)
@@ -179,10 +180,9 @@ def generate(path: Path, n_articles: int, taxonomy_file: Path,
 # Queries whose work grows with the articles they must read, whatever the storage: noted
 # in the results so a reader can tell them from the rollup-backed ones.
 ARTICLE_LEVEL = {
-    "series_entity_set": "a set of several entities counts each article once: needs "
-                         "the articles' mention rows",
+    "series_entity_set_3": "a set of three or more entities counts each article once: "
+                           "needs the articles' mention rows",
     "article_list_search": "text search reads every article's text (no full-text index)",
-    "article_list_all_of": "articles naming all of several entities: needs mention rows",
     "keyword_terms": "term statistics of every article naming the entity in the window",
 }
 
@@ -215,6 +215,7 @@ def dashboard_queries(con: duckdb.DuckDBPyConnection) -> dict[str, Callable[[], 
         "series_outlets_day": lambda: queries.series(con, f_outlets, sets[:2], "day",
                                                      "outlet"),
         "series_entity_set": lambda: queries.series(con, f_all, [top[:2]], "week"),
+        "series_entity_set_3": lambda: queries.series(con, f_all, [top[:3]], "week"),
         "article_list_default": lambda: queries.article_list(con, f_all),
         "article_list_entity_week": lambda: queries.article_list(con, f_week, (top[0],)),
         "article_list_entity_all_dates": lambda: queries.article_list(con, f_all, (top[0],)),

@@ -55,7 +55,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     summary = ingest(sources_file=args.sources, taxonomy_file=args.taxonomy,
                      data_dir=args.data_dir, only_sources=args.only or None,
-                     workers=args.workers, show_progress=sys.stderr.isatty())
+                     workers=args.workers, show_progress=sys.stderr.isatty(),
+                     dask_address=args.dask_address)
     print(json.dumps(summary, indent=2, default=str))
     return 0
 
@@ -217,6 +218,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--taxonomy", help="taxonomy file (default ./taxonomy.yaml)")
     p.add_argument("--only", nargs="+", metavar="SOURCE_ID", help="only these sources")
     p.add_argument("--workers", type=int, help="extraction processes (default: cores)")
+    p.add_argument("--dask-address", metavar="tcp://HOST:8786",
+                   help="run extraction on this dask.distributed scheduler's workers")
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("serve", help="serve every deployment in prefect.yaml on its schedule "

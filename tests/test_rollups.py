@@ -81,13 +81,14 @@ def test_migration_backfills_an_existing_warehouse(scratch: Path) -> None:
     con = connect_writer(scratch)
     try:
         expected = _rollups(con)
-        # Undo 004 as far as data goes, then apply its SQL again: the backfill must rebuild
-        # the same rollups from the base tables.
-        sql = next(text for version, _, text in migrations() if version == 4)
+        # Undo 004 and 005 as far as data goes, then apply their SQL again: the backfills
+        # must rebuild the same rollups from the base tables.
         con.execute("BEGIN TRANSACTION")
         for t in ROLLUP_TABLES:
             con.execute(f"DROP TABLE {t} CASCADE")  # noqa: S608
-        con.execute(sql)
+        for version, _, sql in migrations():
+            if version in (4, 5):
+                con.execute(sql)
         con.execute("COMMIT")
         assert _rollups(con) == expected
     finally:
@@ -167,25 +168,30 @@ def test_aggregates_equal_article_level_counts(con: duckdb.DuckDBPyConnection) -
 @pytest.mark.parametrize("split", queries.SPLITS)
 def test_series_from_rollups_equals_the_article_level_query(con: duckdb.DuckDBPyConnection,
                                                              split: str) -> None:
-    sets = [["japan"], ["nato"], ["aukus"]]
+    # Sets of one entity and pairs (headline-only mentions included: the pair rollup counts
+    # articles naming both anywhere), against the article-level set logic.
+    sets = [["japan"], ["nato"], ["aukus"], ["nato", "japan"], ["aukus", "quad"],
+            ["china", "russia"]]
     for f in _filters(con):
         for period in queries.PERIODS:
-            params = {**queries.filter_params(f), "sets": sets, "period": period,
-                      "split": split, "match": "any"}
-            fast = queries.run(con, "series", params)
-            slow = queries.run(con, "series_sets", params)
-            pd.testing.assert_frame_equal(fast, slow, check_dtype=False)
+            for match in queries.MATCHES:
+                params = {**queries.filter_params(f), "sets": sets, "period": period,
+                          "split": split, "match": match}
+                fast = queries.run(con, "series", params)
+                slow = queries.run(con, "series_sets", params)
+                pd.testing.assert_frame_equal(fast, slow, check_dtype=False)
 
 
 def test_listings_with_rollup_bounds_equal_full_reads(con: duckdb.DuckDBPyConnection) -> None:
     for f in _filters(con):
-        for ents in [(), ("nato",), ("brics",)]:
-            for limit in (1, 5, 500):
-                fast = queries.article_list(con, f, ents, limit=limit)
-                slow = queries.run(con, "article_list", {
-                    **queries.filter_params(f), "entities": list(ents), "match": "any",
-                    "q": None, "limit": limit, "since": None, "matches": None})
-                pd.testing.assert_frame_equal(fast, slow, check_dtype=False)
+        for ents in [(), ("nato",), ("brics",), ("nato", "japan"), ("aukus", "quad")]:
+            for match in queries.MATCHES:
+                for limit in (1, 5, 500):
+                    fast = queries.article_list(con, f, ents, match, limit=limit)
+                    slow = queries.run(con, "article_list", {
+                        **queries.filter_params(f), "entities": list(ents), "match": match,
+                        "q": None, "limit": limit, "since": None, "matches": None})
+                    pd.testing.assert_frame_equal(fast, slow, check_dtype=False)
         for level in queries.LEVELS:
             for limit in (1, 3, 500):
                 fast = queries.pair_articles(con, f, "japan", "nato", level, limit)
@@ -223,3 +229,37 @@ def test_outlet_health_equals_the_fetch_log(con: duckdb.DuckDBPyConnection) -> N
             assert row.articles == arts.loc[row.source_id, "n"]
             assert pd.Timestamp(row.last_published) == pd.Timestamp(
                 arts.loc[row.source_id, "last"])
+
+
+def test_a_headline_only_mention_counts_in_pair_sets(built_warehouse: BuiltWarehouse,
+                                                     tmp_path: Path) -> None:
+    # Text-only co-mentions would miss an article naming one member in its headline alone;
+    # the pair rollup must not.
+    path = tmp_path / "copy.duckdb"
+    shutil.copyfile(built_warehouse.published, path)
+    con = connect_writer(path)
+    try:
+        article = con.execute("""
+            SELECT a.article_id FROM articles a JOIN mentions m USING (article_id)
+            WHERE m.entity_id = 'aukus' AND a.duplicate_of IS NULL AND a.published IS NOT NULL
+              AND a.article_id NOT IN (SELECT article_id FROM mentions WHERE entity_id = 'quad')
+            ORDER BY 1 LIMIT 1""").fetchone()[0]
+        con.execute("BEGIN TRANSACTION")
+        con.execute("INSERT INTO mentions VALUES (?, 'quad', 0, 1, true, NULL)", [article])
+        rebuild_rollups(con)
+        con.execute("COMMIT")
+        both = con.execute("SELECT sum(articles) FROM rollup_daily_pairs "
+                           "WHERE entity_a = 'aukus' AND entity_b = 'quad'").fetchone()[0]
+        assert both == con.execute("""
+            SELECT count(*) FROM mentions m1 JOIN mentions m2 USING (article_id)
+            JOIN articles a USING (article_id)
+            WHERE m1.entity_id = 'aukus' AND m2.entity_id = 'quad'
+              AND a.duplicate_of IS NULL AND a.published IS NOT NULL""").fetchone()[0]
+        for match in queries.MATCHES:
+            params = {**queries.filter_params(Filters()), "sets": [["quad", "aukus"]],
+                      "period": "week", "split": "none", "match": match}
+            pd.testing.assert_frame_equal(queries.run(con, "series", params),
+                                          queries.run(con, "series_sets", params),
+                                          check_dtype=False)
+    finally:
+        con.close()

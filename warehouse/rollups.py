@@ -1,4 +1,4 @@
-"""Rollup tables (migration 004): kept in step with the base tables at load time.
+"""Rollup tables (migrations 004 and 005): kept in step with the base tables at load time.
 
 The dashboard's aggregate queries and the analyst views read these instead of scanning
 mentions, co_mentions and fetch_log, so their cost is bounded by days x outlets x
@@ -23,7 +23,7 @@ import pyarrow as pa
 __all__ = ["ROLLUP_TABLES", "update_rollups", "rebuild_rollups"]
 
 ROLLUP_TABLES = ("rollup_daily_articles", "rollup_daily_mentions", "rollup_daily_co_mentions",
-                 "rollup_weekly_co_mentions", "rollup_run_fetches")
+                 "rollup_weekly_co_mentions", "rollup_daily_pairs", "rollup_run_fetches")
 
 # Each delta is a GROUP BY over the articles with article_id >= $first; $first = 0 gives
 # the full rebuild. The two predicates on article_id (one per joined table) let DuckDB
@@ -63,6 +63,20 @@ SELECT date_trunc('week', a.published)::DATE AS week, a.source_id, a.language, c
        sum(c.sentence_count)::BIGINT AS sentences
 FROM co_mentions c JOIN articles a USING (article_id)
 WHERE c.article_id >= $first AND a.article_id >= $first
+  AND a.published IS NOT NULL AND a.duplicate_of IS NULL
+GROUP BY ALL
+"""
+
+# Migration 005: pairs named anywhere in an article (headline included), for entity sets.
+_PAIRS_DELTA = """
+SELECT a.published AS day, a.source_id, a.language, m1.entity_id AS entity_a,
+       m2.entity_id AS entity_b, count(*) AS articles,
+       sum(m1.body_count + m1.title_count)::BIGINT AS mentions_a,
+       sum(m2.body_count + m2.title_count)::BIGINT AS mentions_b
+FROM mentions m1
+JOIN mentions m2 ON m2.article_id = m1.article_id AND m2.entity_id > m1.entity_id
+JOIN articles a ON a.article_id = m1.article_id
+WHERE m1.article_id >= $first AND m2.article_id >= $first AND a.article_id >= $first
   AND a.published IS NOT NULL AND a.duplicate_of IS NULL
 GROUP BY ALL
 """
@@ -112,6 +126,15 @@ _MERGES = {
         "sentences = t.sentences + d.sentences",
         ("week", "source_id", "language", "entity_a", "entity_b", "articles",
          "sentence_articles", "sentences")),
+    "rollup_daily_pairs": (
+        _PAIRS_DELTA,
+        "t.day = d.day AND t.source_id = d.source_id "
+        "AND t.language IS NOT DISTINCT FROM d.language "
+        "AND t.entity_a = d.entity_a AND t.entity_b = d.entity_b",
+        "articles = t.articles + d.articles, mentions_a = t.mentions_a + d.mentions_a, "
+        "mentions_b = t.mentions_b + d.mentions_b",
+        ("day", "source_id", "language", "entity_a", "entity_b", "articles", "mentions_a",
+         "mentions_b")),
 }
 
 _FETCH_MERGE = """

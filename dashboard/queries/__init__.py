@@ -10,8 +10,8 @@ run.
 Speed: aggregates read the rollup tables (migration 004), whose size is bounded by days x
 outlets x entities, so they take the same time in a warehouse ten times larger. Listings
 (newest first, with a LIMIT) first ask the rollups how far back the newest rows go and
-then read only those days. What still grows with the warehouse: sets of several entities
-(article-level set logic), text search, and keyword statistics over a window.
+then read only those days. What still grows with the warehouse: sets of three or more
+entities (article-level set logic), text search, and keyword statistics over a window.
 """
 
 from __future__ import annotations
@@ -128,16 +128,16 @@ def series(con: duckdb.DuckDBPyConnection, filters: Filters,
     total; NaN when the period has no article). A set of one entity is that entity; a
     larger set counts articles naming any (``match='any'``) or all of its entities.
     """
-    sets_list = [list(s) for s in sets if len(s)]
+    sets_list = [list(dict.fromkeys(s)) for s in sets if len(s)]
     if not sets_list:
         return pd.DataFrame(columns=["panel", "period", "set_idx", "articles", "mentions",
                                      "total", "share"])
     params = {**filter_params(filters), "sets": sets_list,
               "period": _choice(period, PERIODS, "period"),
               "split": _choice(split, SPLITS, "split"), "match": _choice(match, MATCHES, "match")}
-    # Sets of one entity each come straight from the rollups; a set of several needs to
+    # Sets of one or two entities come straight from the rollups; a larger set needs to
     # know which articles name which members.
-    name = "series" if all(len(s) == 1 for s in sets_list) else "series_sets"
+    name = "series" if all(len(s) <= 2 for s in sets_list) else "series_sets"
     df = run(con, name, params)
     df["period"] = pd.to_datetime(df["period"])
     df["share"] = df["share"].astype(float)
@@ -152,13 +152,14 @@ def article_list(con: duckdb.DuckDBPyConnection, filters: Filters,
     Columns: article_id, published, outlet, title, url, entities (names, most mentioned
     first), mentions (of ``entities``), snippet, matches (rows before the limit).
     """
-    params = {**filter_params(filters), "entities": list(entities),
+    entities = list(dict.fromkeys(entities))
+    params = {**filter_params(filters), "entities": entities,
               "match": _choice(match, MATCHES, "match"),
               "q": (search or "").strip() or None, "limit": int(limit),
               "since": None, "matches": None}
-    if params["q"] is None and len(entities) <= 1:
+    if params["q"] is None and len(entities) <= 2:
         # The rollups know how many rows match and from which day the newest `limit` of
-        # them start; without that (text search, several entities) every row is read.
+        # them start; without that (text search, three or more entities) every row is read.
         bounds = run(con, "article_list_bounds", params).iloc[0]
         params["since"] = None if pd.isna(bounds["since"]) else bounds["since"]
         params["matches"] = int(bounds["matches"])
@@ -273,7 +274,7 @@ def story_series(con: duckdb.DuckDBPyConnection, filters: Filters,
     a wire story and its republished copies are one. Same columns; "articles" holds the
     stories naming the set and "total" all stories of the panel and period. Reads the base
     tables (stories are not in the rollups), so it grows with the window's articles."""
-    sets_list = [list(s) for s in sets if len(s)]
+    sets_list = [list(dict.fromkeys(s)) for s in sets if len(s)]
     if not sets_list:
         return pd.DataFrame(columns=["panel", "period", "set_idx", "articles", "mentions",
                                      "total", "share"])

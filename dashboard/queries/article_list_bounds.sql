@@ -1,9 +1,15 @@
--- For a listing of the newest $limit filtered articles (naming $entities[1] when given):
--- the latest day `since` such that the articles from `since` to the end number at least
--- $limit (NULL when all of them are fewer), and how many there are in all, both from the
--- rollups. The listing then reads only articles from `since` on: a selective predicate
--- whose cost does not grow with the warehouse.
-WITH per_day AS (
+-- For a listing of the newest $limit filtered articles (naming $entities when given: one,
+-- or two with $match any or all): the latest day `since` such that the articles from
+-- `since` to the end number at least $limit (NULL when all of them are fewer), and how many
+-- there are in all, both from the rollups. The listing then reads only articles from
+-- `since` on: a selective predicate whose cost does not grow with the warehouse.
+-- Two entities: naming any = A + B - both, naming all = both (rollup_daily_pairs).
+WITH pair AS (
+    SELECT least(e[1], e[2]) AS entity_a, greatest(e[1], e[2]) AS entity_b
+    FROM (SELECT $entities::VARCHAR[] AS e)
+    WHERE len(e) = 2
+),
+per_day AS (
     SELECT r.day, r.articles
     FROM rollup_daily_articles r
     LEFT JOIN sources s USING (source_id)
@@ -12,8 +18,15 @@ WITH per_day AS (
     SELECT r.day, r.articles
     FROM rollup_daily_mentions r
     LEFT JOIN sources s USING (source_id)
-    WHERE len($entities::VARCHAR[]) > 0 AND r.entity_id = ($entities::VARCHAR[])[1]
+    WHERE list_contains($entities::VARCHAR[], r.entity_id)
+      AND (len($entities::VARCHAR[]) = 1 OR $match = 'any')
       AND /*cell_filter*/
+    UNION ALL
+    SELECT r.day, CASE WHEN $match = 'any' THEN -r.articles ELSE r.articles END
+    FROM rollup_daily_pairs r
+    JOIN pair p USING (entity_a, entity_b)
+    LEFT JOIN sources s USING (source_id)
+    WHERE /*cell_filter*/
 ),
 days AS (
     SELECT day, sum(articles) AS n FROM per_day GROUP BY day

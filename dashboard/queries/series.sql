@@ -1,9 +1,10 @@
--- Per panel, period and entity: filtered articles naming the entity, their mentions, and
+-- Per panel, period and entity set: filtered articles naming the set, their mentions, and
 -- all filtered articles of that panel and period (the denominator of the share), read from
--- the rollups. For sets of one entity each; sets of several entities need article-level
--- set logic (series_sets.sql). Every period of the window appears, with zeros, so charts
--- and spike detection see quiet periods too.
-WITH day_cells AS (
+-- the rollups. For sets of one or two entities: a pair is answered by inclusion-exclusion
+-- (naming A or B = A + B - both; both from rollup_daily_pairs). Larger sets need
+-- article-level set logic (series_sets.sql). Every period of the window appears, with
+-- zeros, so charts and spike detection see quiet periods too.
+WITH cells AS (
     SELECT r.day, date_trunc($period, r.day)::DATE AS period, /*panel*/ AS panel, r.articles
     FROM rollup_daily_articles r
     LEFT JOIN sources s USING (source_id)
@@ -14,7 +15,13 @@ sets AS (
            unnest($sets::VARCHAR[][]) AS members
 ),
 members AS (
-    SELECT set_idx, members[1] AS entity_id FROM sets
+    SELECT set_idx, unnest(members) AS entity_id FROM sets
+),
+pairs AS (
+    SELECT set_idx, least(members[1], members[2]) AS entity_a,
+           greatest(members[1], members[2]) AS entity_b
+    FROM sets
+    WHERE len(members) = 2
 ),
 ent_cells AS (
     SELECT date_trunc($period, r.day)::DATE AS period, /*panel*/ AS panel, r.entity_id,
@@ -24,34 +31,35 @@ ent_cells AS (
     WHERE /*cell_filter*/
       AND list_contains(flatten($sets::VARCHAR[][]), r.entity_id)
 ),
-hits AS (
-    SELECT e.panel, e.period, mb.set_idx, sum(e.articles)::BIGINT AS articles,
-           sum(e.mentions)::BIGINT AS mentions
+pair_cells AS (
+    SELECT date_trunc($period, r.day)::DATE AS period, /*panel*/ AS panel, p.set_idx,
+           r.articles, r.mentions_a + r.mentions_b AS mentions
+    FROM rollup_daily_pairs r
+    JOIN pairs p USING (entity_a, entity_b)
+    LEFT JOIN sources s USING (source_id)
+    WHERE /*cell_filter*/
+),
+-- Any member of a pair: A's articles + B's - those naming both, with all of A's and B's
+-- mentions. All members of a pair: the articles naming both, with A's and B's mentions in
+-- them. A set of one: its entity's cells.
+signed AS (
+    SELECT e.panel, e.period, mb.set_idx, e.articles, e.mentions
     FROM ent_cells e
     JOIN members mb USING (entity_id)
+    WHERE $match = 'any' OR mb.set_idx NOT IN (SELECT set_idx FROM pairs)
+    UNION ALL
+    SELECT panel, period, set_idx,
+           CASE WHEN $match = 'any' THEN -articles ELSE articles END,
+           CASE WHEN $match = 'any' THEN 0 ELSE mentions END
+    FROM pair_cells
+),
+hits AS (
+    SELECT panel, period, set_idx, sum(articles)::BIGINT AS articles,
+           sum(mentions)::BIGINT AS mentions
+    FROM signed
     GROUP BY ALL
 ),
 totals AS (
-    SELECT panel, period, sum(articles)::BIGINT AS total FROM day_cells GROUP BY ALL
+    SELECT panel, period, sum(articles)::BIGINT AS total FROM cells GROUP BY ALL
 ),
-bounds AS (
-    SELECT date_trunc($period, coalesce($start::DATE, min(day)))::TIMESTAMP AS lo,
-           (coalesce($end::DATE, max(day)) + 1)::TIMESTAMP AS hi
-    FROM day_cells
-),
-periods AS (
-    SELECT unnest(range(lo, hi, ('1 ' || $period)::INTERVAL))::DATE AS period FROM bounds
-),
-grid AS (
-    SELECT p.panel, periods.period, s.set_idx
-    FROM (SELECT DISTINCT panel FROM day_cells) p, periods, (SELECT set_idx FROM sets) s
-)
-SELECT g.panel, g.period, g.set_idx,
-       coalesce(h.articles, 0)::BIGINT AS articles,
-       coalesce(h.mentions, 0)::BIGINT AS mentions,
-       coalesce(t.total, 0)::BIGINT AS total,
-       coalesce(h.articles, 0) / nullif(t.total, 0) AS share
-FROM grid g
-LEFT JOIN hits h USING (panel, period, set_idx)
-LEFT JOIN totals t USING (panel, period)
-ORDER BY g.panel, g.set_idx, g.period;
+/*series_grid*/

@@ -1,20 +1,14 @@
 -- Per panel, period and entity set: filtered articles naming the set (any or all of its
 -- entities), their mentions, and all filtered articles of that panel and period. Sets of
--- several entities need article-level set logic (an article naming two members counts
--- once), so this scans the mentions of the sets' entities; series.sql serves sets of one
--- entity from the rollups.
+-- three or more entities need article-level set logic (an article naming two members
+-- counts once), so this scans the mentions of the sets' entities; series.sql serves sets
+-- of one or two entities from the rollups.
 WITH /*filtered*/,
-fp AS (
-    SELECT article_id,
-           date_trunc($period, day)::DATE AS period,
-           CASE $split
-               WHEN 'country' THEN coalesce(country, '(unknown)')
-               WHEN 'language' THEN coalesce(language, '(unknown)')
-               WHEN 'outlet' THEN source_id
-               WHEN 'kind' THEN coalesce(outlet_kind, '(unknown)')
-               ELSE 'all'
-           END AS panel
-    FROM filtered
+cells AS (
+    SELECT r.article_id, r.day, date_trunc($period, r.day)::DATE AS period,
+           /*panel*/ AS panel
+    FROM filtered r
+    LEFT JOIN sources s USING (source_id)
 ),
 sets AS (
     SELECT generate_subscripts($sets::VARCHAR[][], 1) AS set_idx,
@@ -24,10 +18,10 @@ members AS (
     SELECT set_idx, unnest(members) AS entity_id, len(members) AS size FROM sets
 ),
 per_article AS (
-    SELECT fp.panel, fp.period, mb.set_idx, fp.article_id,
+    SELECT cells.panel, cells.period, mb.set_idx, cells.article_id,
            count(*) AS named, any_value(mb.size) AS size,
            sum(m.body_count + m.title_count) AS mentions
-    FROM fp
+    FROM cells
     JOIN mentions m USING (article_id)
     JOIN members mb USING (entity_id)
     GROUP BY ALL
@@ -39,26 +33,6 @@ hits AS (
     GROUP BY ALL
 ),
 totals AS (
-    SELECT panel, period, count(*) AS total FROM fp GROUP BY ALL
+    SELECT panel, period, count(*) AS total FROM cells GROUP BY ALL
 ),
-bounds AS (
-    SELECT date_trunc($period, coalesce($start::DATE, min(day)))::TIMESTAMP AS lo,
-           (coalesce($end::DATE, max(day)) + 1)::TIMESTAMP AS hi
-    FROM filtered
-),
-periods AS (
-    SELECT unnest(range(lo, hi, ('1 ' || $period)::INTERVAL))::DATE AS period FROM bounds
-),
-grid AS (
-    SELECT p.panel, periods.period, s.set_idx
-    FROM (SELECT DISTINCT panel FROM fp) p, periods, (SELECT set_idx FROM sets) s
-)
-SELECT g.panel, g.period, g.set_idx,
-       coalesce(h.articles, 0)::BIGINT AS articles,
-       coalesce(h.mentions, 0)::BIGINT AS mentions,
-       coalesce(t.total, 0)::BIGINT AS total,
-       coalesce(h.articles, 0) / nullif(t.total, 0) AS share
-FROM grid g
-LEFT JOIN hits h USING (panel, period, set_idx)
-LEFT JOIN totals t USING (panel, period)
-ORDER BY g.panel, g.set_idx, g.period;
+/*series_grid*/
