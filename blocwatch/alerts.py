@@ -20,7 +20,6 @@ from blocwatch.spikes import detect_spikes
 SPIKE = "spike"
 SILENT_SOURCE = "silent_source"
 FEED_FAILING = "feed_failing"
-KINDS = (SPIKE, SILENT_SOURCE, FEED_FAILING)
 EVENT_PREFIX = "blocwatch.alert."
 
 
@@ -82,11 +81,6 @@ class SpikeParams:
     min_ratio: float = 2.0
     min_outlets: int = 3
     max_outlet_share: float = 0.5
-
-
-def week_start(day: date) -> date:
-    """Monday of the ISO week holding ``day``."""
-    return day - timedelta(days=day.weekday())
 
 
 def _weekly(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:

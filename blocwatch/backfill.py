@@ -22,7 +22,7 @@ from blocwatch.config import Source, SourcesConfig
 from blocwatch.discover import FeedError, parse_feed
 from blocwatch.fetch import Fetcher, HostMemory
 from blocwatch.pipeline import Candidate, KnownFilter, SourceDiscovery
-from blocwatch.urls import canonical_url, date_from_url, same_site
+from blocwatch.urls import canonical_url, date_from_url, parses, same_site
 
 _ASSET_RE = re.compile(r"\.(?:css|js|xml|rss|atom|json|png|jpe?g|gif|svg|webp|ico|pdf|zip)$",
                        re.I)
@@ -148,7 +148,8 @@ def archive_links(html: bytes, page_url: str, pattern: str | None = None
     nexts: dict[str, None] = {}
     for el in doc.iter("a", "link"):
         href = (el.get("href") or "").strip()
-        if not href.startswith(("http://", "https://")) or not same_site(href, page_url):
+        if (not href.startswith(("http://", "https://")) or not parses(href)
+                or not same_site(href, page_url)):
             continue
         if "next" in (el.get("rel") or "").lower().split():
             nexts[href] = None
@@ -199,6 +200,8 @@ async def backfill_source(fetcher: Fetcher, plan: SourcePlan, config: SourcesCon
             out.errors.append(f"{doc_url}: {exc}")
             continue
         out.docs_ok += 1
+        if note := page.invalid_note(doc_url):
+            out.errors.append(note)
         dated = []
         for entry in page.entries:
             url = canonical_url(entry.url)
@@ -214,9 +217,10 @@ async def backfill_source(fetcher: Fetcher, plan: SourcePlan, config: SourcesCon
                        and all(d is not None and d < scope.start for d in dated))
             if not too_old:
                 queue.extend((u, "feed") for u in page.next_urls)
-    if queue:
+    unread = {u for u, _ in queue} - seen
+    if unread:
         out.errors.append(f"stopped after max_pages={scope.max_pages} documents; "
-                          f"{len(queue)} more not read")
+                          f"{len(unread)} more not read")
     in_range = {u: d for u, d in found.items() if scope.in_range(d)}
     out.discovered = len(in_range)
     known = is_known(list(in_range))

@@ -10,6 +10,7 @@ from urllib.parse import urljoin
 from lxml import etree
 
 from blocwatch.errors import BlocwatchError
+from blocwatch.urls import parses
 
 
 class FeedError(BlocwatchError):
@@ -28,6 +29,27 @@ class FeedPage:
     kind: str  # rss | atom | sitemapindex | urlset | list
     entries: list[FeedEntry] = field(default_factory=list)
     next_urls: list[str] = field(default_factory=list)  # next page / child sitemaps
+    # Links that cannot be parsed as URLs (bad port, broken IPv6 host): skipped, reported.
+    invalid: list[str] = field(default_factory=list)
+
+    def join(self, base: str, link: str) -> str | None:
+        """``link`` resolved against ``base``; None (and noted in ``invalid``) when either
+        is not a parseable URL, so one bad entry never costs the rest of the feed."""
+        try:
+            url = urljoin(base, link)
+        except ValueError:
+            url = None
+        if url is None or not parses(url):
+            self.invalid.append(link)
+            return None
+        return url
+
+    def invalid_note(self, doc_url: str) -> str | None:
+        """The error line for run_sources when some links were skipped."""
+        if not self.invalid:
+            return None
+        return (f"{doc_url}: {len(self.invalid)} link(s) that are not valid URLs skipped, "
+                f"e.g. {self.invalid[0][:200]!r}")
 
 
 # Feeds are untrusted input: no entity expansion, no network, no huge trees.
@@ -108,32 +130,32 @@ def _parse_rss(root: etree._Element, base: str) -> FeedPage:
                     title = _text(child)
                 elif cname in ("pubDate", "date", "published"):
                     published = published or parse_date(_text(child))
-            if link:
-                page.entries.append(FeedEntry(urljoin(base, link), title, published))
+            if link and (url := page.join(base, link)):
+                page.entries.append(FeedEntry(url, title, published))
         elif name == "link" and el.tag.startswith(_ATOM) and el.get("rel") == "next":
             href = el.get("href")
-            if href:
-                page.next_urls.append(urljoin(base, href))
+            if href and (url := page.join(base, href)):
+                page.next_urls.append(url)
     return page
 
 
 def _parse_atom(root: etree._Element, base: str) -> FeedPage:
     page = FeedPage("atom")
     for link in root.findall(f"{_ATOM}link"):
-        if link.get("rel") == "next" and link.get("href"):
-            page.next_urls.append(urljoin(base, link.get("href")))
+        if link.get("rel") == "next" and link.get("href") and (
+                url := page.join(base, link.get("href"))):
+            page.next_urls.append(url)
     for entry in root.findall(f"{_ATOM}entry"):
         href = None
         for link in entry.findall(f"{_ATOM}link"):
             if link.get("rel", "alternate") == "alternate" and link.get("href"):
                 href = link.get("href")
                 break
-        if not href:
+        if not href or not (url := page.join(base, href)):
             continue
         published = parse_date(_text(entry.find(f"{_ATOM}published"))) or parse_date(
             _text(entry.find(f"{_ATOM}updated")))
-        page.entries.append(FeedEntry(urljoin(base, href), _text(entry.find(f"{_ATOM}title")),
-                                      published))
+        page.entries.append(FeedEntry(url, _text(entry.find(f"{_ATOM}title")), published))
     return page
 
 
@@ -151,10 +173,10 @@ def _parse_sitemap(root: etree._Element, base: str, kind: str) -> FeedPage:
                 for sub in child:
                     if _local(sub.tag) == "publication_date":
                         lastmod = parse_date(_text(sub)) or lastmod
-        if not loc:
+        if not loc or not (url := page.join(base, loc)):
             continue
         if kind == "sitemapindex":
-            page.next_urls.append(urljoin(base, loc))
+            page.next_urls.append(url)
         else:
-            page.entries.append(FeedEntry(urljoin(base, loc), None, lastmod))
+            page.entries.append(FeedEntry(url, None, lastmod))
     return page

@@ -106,6 +106,9 @@ class ResilientProcessPool(Executor):
         def run() -> None:
             with _ISOLATION_LOCK:
                 with self._lock:
+                    if self._closed:  # shut down meanwhile: start no new process
+                        outer.set_exception(CancelledError())
+                        return
                     if self._isolation is None:
                         self._isolation = self._make_pool(1)
                     iso = self._isolation

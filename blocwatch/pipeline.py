@@ -90,6 +90,8 @@ async def discover_source(fetcher: Fetcher, source: Source, config: SourcesConfi
             out.errors.append(f"{doc_url}: {exc}")
             continue
         out.docs_ok += 1
+        if note := page.invalid_note(doc_url):
+            out.errors.append(note)
         urls = [canonical_url(e.url) for e in page.entries]
         for entry, url in zip(page.entries, urls, strict=True):
             if found.get(url) is None:

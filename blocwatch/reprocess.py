@@ -53,7 +53,8 @@ def index_archive(raw_dir: Path, wanted: set[str] | None = None) -> ArchiveIndex
 
     Files are read in name order (their names start with the run's timestamp), so a page
     fetched twice resolves to its latest copy. A truncated file (a run killed mid-write)
-    keeps the records before the damage and is reported in ``errors``.
+    keeps the records before the damage and is reported in ``errors``; a record whose body is
+    cut short is still indexed (bodies are not read here) and fails when read_bodies reads it.
     """
     pages: dict[str, ArchivedPage] = {}
     errors: list[str] = []
@@ -82,19 +83,35 @@ def index_archive(raw_dir: Path, wanted: set[str] | None = None) -> ArchiveIndex
     return ArchiveIndex(pages, files, records, errors)
 
 
-def read_bodies(pages: Iterable[ArchivedPage]) -> Iterator[tuple[ArchivedPage, bytes, str]]:
-    """(page, body, content type) for each page, reading each file once in offset order."""
+def read_bodies(pages: Iterable[ArchivedPage]
+                ) -> Iterator[tuple[ArchivedPage, bytes | None, str]]:
+    """(page, body, content type) for each page, reading each file once in offset order.
+
+    A page that cannot be read (its record damaged or cut short, the file gone since it was
+    indexed) comes back as (page, None, reason), so it fails alone.
+    """
     by_file: dict[Path, list[ArchivedPage]] = {}
     for p in pages:
         by_file.setdefault(p.path, []).append(p)
     for path, items in sorted(by_file.items()):
-        with open(path, "rb") as fh:
+        try:
+            fh = open(path, "rb")  # noqa: SIM115 - closed below
+        except OSError as exc:
+            for page in items:
+                yield page, None, f"raw archive unreadable: {exc}"
+            continue
+        with fh:
             for page in sorted(items, key=lambda p: p.offset):
-                fh.seek(page.offset)
-                # Each record is its own gzip member, so reading can start at its offset.
-                record = next(iter(ArchiveIterator(fh)))
-                ctype = record.http_headers.get_header("Content-Type") or "text/html"
-                yield page, record.content_stream().read(), ctype
+                try:
+                    fh.seek(page.offset)
+                    # Each record is its own gzip member, so reading can start at its offset.
+                    record = next(iter(ArchiveIterator(fh)))
+                    ctype = record.http_headers.get_header("Content-Type") or "text/html"
+                    body = record.content_stream().read()
+                except Exception as exc:  # warcio raises several types on a damaged record
+                    yield page, None, f"raw page unreadable: {type(exc).__name__}: {exc}"
+                    continue
+                yield page, body, ctype
 
 
 def page_input(page: ArchivedPage, body: bytes, content_type: str, source_id: str,

@@ -15,6 +15,16 @@ _TRACKING_NAMES = frozenset({
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
+def parses(url: str) -> bool:
+    """Whether ``url`` can be taken apart at all (a port in range, a well-formed IPv6
+    host): canonical_url and the fetcher raise on those that cannot."""
+    try:
+        urlsplit(url.strip()).port  # noqa: B018 - parsing the port is the check
+    except ValueError:
+        return False
+    return True
+
+
 def canonical_url(url: str) -> str:
     """Normalise a URL so that one article has one key.
 

@@ -218,11 +218,12 @@ def batch_task(config: SourcesConfig, batch: list[Candidate], taxonomy_path: str
                archive_path: str, resolve: dict[str, str] | None,
                memory: HostMemory, on_progress: Callable[[int], None] | None = None
                ) -> dict[str, Any]:
-    """Fetch, extract, tag and load one batch of articles in one transaction."""
+    """Fetch, extract and tag one batch of articles, then load it in one transaction."""
     with WarcArchive(Path(archive_path)) as archive:
         result = fetch_and_process(config, batch, Path(taxonomy_path), executor, archive,
                                    resolve, memory, on_progress)
-    stats = load_batch(con.cursor(), run_id, result.articles, result.failures, result.fetches)
+    with con.cursor() as cur:
+        stats = load_batch(cur, run_id, result.articles, result.failures, result.fetches)
     source_of = {c.url: c.source_id for c in batch}
     per_source: dict[str, dict[str, int]] = {}
     for url, res in result.fetches.items():

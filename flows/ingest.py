@@ -2,7 +2,7 @@
 
 Task runs are per run stage and per batch of articles, never per article: a Prefect task
 run costs about as much as extracting a page. Alert detection runs in the flow itself
-(no task run): it is one query and a pandas pass.
+(no task run): a few queries on the rollups and a pandas pass.
 """
 
 from __future__ import annotations
@@ -21,30 +21,19 @@ from blocwatch.fetch import HostMemory
 from blocwatch.paths import DataPaths, data_paths, default_config
 from blocwatch.pipeline import SourceDiscovery, discover_all
 from blocwatch.taxonomy import load_taxonomy
-from flows.common import (
-    batch_task,
-    fetch_load_publish,
-    interleaved_batches,
-    prefect_run_id,
-    publish_task,
-    skipped,
-    writer_lock,
-)
+from flows.common import fetch_load_publish, prefect_run_id, skipped, writer_lock
 from warehouse.db import connect_writer
 from warehouse.load import finish_run, known_urls, start_run, sync_reference
-
-# Re-exported: older callers import the shared tasks from here.
-__all__ = ["batch_task", "discover_task", "ingest", "publish_task"]
-_batches = interleaved_batches
 
 
 @task(name="discover", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=5)
 def discover_task(config: SourcesConfig, source_ids: list[str], con: duckdb.DuckDBPyConnection,
                   resolve: dict[str, str] | None, memory: HostMemory) -> list[SourceDiscovery]:
     """Read every source's feeds and sitemaps; return the URLs not stored yet."""
-    cur = con.cursor()
     sources = [s for s in config.sources if s.id in source_ids]
-    return discover_all(config, sources, lambda urls: known_urls(cur, urls), resolve, memory)
+    with con.cursor() as cur:
+        return discover_all(config, sources, lambda urls: known_urls(cur, urls), resolve,
+                            memory)
 
 
 @flow(name="ingest", log_prints=True)

@@ -22,7 +22,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from blocwatch.config import load_sources
-from blocwatch.executors import process_pool
+from blocwatch.executors import WorkerCrashed, process_pool
 from blocwatch.paths import data_paths, default_config
 from blocwatch.process import ArticleRecord, PageFailure, process_page
 from blocwatch.reprocess import ArchivedPage, ArchiveIndex, index_archive, page_input, read_bodies
@@ -64,8 +64,12 @@ def reprocess_batch_task(con: duckdb.DuckDBPyConnection, items: list[Item], taxo
         pages[id(page)] = page
     inputs = []
     owners = []
+    unreadable: list[tuple[int, str, PageFailure]] = []
     for page, body, ctype in read_bodies(pages.values()):
         for aid, sid, lang in by_page[id(page)]:
+            if body is None:  # ctype holds the reason
+                unreadable.append((aid, sid, PageFailure(page.target_uri, "unreadable", ctype)))
+                continue
             inputs.append(page_input(page, body, ctype, sid, lang))
             owners.append((aid, sid))
     results: list[ArticleRecord | PageFailure | None] = [None] * len(inputs)
@@ -78,9 +82,18 @@ def reprocess_batch_task(con: duckdb.DuckDBPyConnection, items: list[Item], taxo
         futures = {executor.submit(process_page, p, taxonomy_path): i
                    for i, p in enumerate(inputs)}
         for fut in as_completed(futures):
-            results[futures[fut]] = fut.result()
+            try:
+                results[futures[fut]] = fut.result()
+            except WorkerCrashed as exc:
+                results[futures[fut]] = PageFailure(inputs[futures[fut]].url,
+                                                    "worker_crashed", str(exc))
             if on_progress is not None:
                 on_progress(1)
+    for aid, sid, failure in unreadable:
+        owners.append((aid, sid))
+        results.append(failure)
+        if on_progress is not None:
+            on_progress(1)
     records: list[tuple[int, ArticleRecord]] = []
     per_source: dict[str, dict[str, int]] = {}
     failures: list[str] = []

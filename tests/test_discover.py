@@ -72,3 +72,22 @@ def test_bad_documents_raise_feed_error_with_reason(content: bytes, reason: str 
         return
     with pytest.raises(FeedError, match=reason):
         parse_feed(content, "http://x.test/feed.xml")
+
+
+@pytest.mark.parametrize("template", [
+    b'<rss version="2.0"><channel>{items}</channel></rss>',
+    b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{locs}</urlset>',
+    b'<feed xmlns="http://www.w3.org/2005/Atom">{atom}</feed>',
+])
+def test_links_that_are_not_urls_are_skipped_and_reported(template: bytes) -> None:
+    links = ["http://ok.test/a.html", "http://ok.test:99999/b.html", "http://[zz/c.html",
+             "http://ok.test:x/d.html", "/e.html"]
+    doc = template.replace(b"{items}", b"".join(
+        b"<item><link>%s</link></item>" % u.encode() for u in links)).replace(
+        b"{locs}", b"".join(b"<url><loc>%s</loc></url>" % u.encode() for u in links)).replace(
+        b"{atom}", b"".join(b'<entry><link href="%s"/></entry>' % u.encode() for u in links))
+    page = parse_feed(doc, "http://ok.test/feed.xml")
+    assert [e.url for e in page.entries] == ["http://ok.test/a.html", "http://ok.test/e.html"]
+    assert page.invalid == links[1:4]
+    note = page.invalid_note("http://ok.test/feed.xml")
+    assert note is not None and note.startswith("http://ok.test/feed.xml: 3 link(s)")

@@ -162,3 +162,20 @@ def test_articles_without_a_raw_page_are_kept_as_they_were(
     n = len(built_warehouse.ledger["articles"])
     assert (summary["missing_raw"], summary["reprocessed"]) == (n, 0)
     assert derived(data / "blocwatch.duckdb") == before
+
+
+def test_an_unreadable_raw_page_fails_alone(built_warehouse: BuiltWarehouse,
+                                            tmp_path: Path) -> None:
+    import dataclasses
+
+    index = index_archive(built_warehouse.data_dir / "raw")
+    good, other = sorted(index.pages.values(), key=lambda p: (p.path, p.offset))[:2]
+    damaged = dataclasses.replace(other, offset=other.offset + 7)  # not a record start
+    gone = dataclasses.replace(good, path=tmp_path / "deleted.warc.gz")
+    got = {(p.path, p.offset): (body is not None, reason)
+           for p, body, reason in read_bodies([good, damaged, gone])}
+    assert got[(good.path, good.offset)][0]
+    assert not got[(damaged.path, damaged.offset)][0]
+    assert got[(damaged.path, damaged.offset)][1].startswith("raw page unreadable")
+    assert not got[(gone.path, gone.offset)][0]
+    assert got[(gone.path, gone.offset)][1].startswith("raw archive unreadable")

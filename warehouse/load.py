@@ -35,7 +35,7 @@ def now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def _insert_arrow(con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str],
+def insert_arrow(con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str],
                   rows: list[tuple[Any, ...]], types: Sequence[pa.DataType]) -> None:
     """Bulk insert through Arrow: thousands of times faster than executemany."""
     if not rows:
@@ -65,12 +65,12 @@ def sync_reference(con: duckdb.DuckDBPyConnection, config: SourcesConfig,
         for e in taxonomy.entities:
             con.execute("INSERT INTO entities VALUES (?, ?, ?, ?, ?)",
                         [e.id, e.name, e.kind, e.group, e.description])
-        _insert_arrow(con, "entity_aliases",
+        insert_arrow(con, "entity_aliases",
                       ("entity_id", "alias", "case_rule", "match_rule", "lang"),
                       [(a.entity_id, a.text, a.case, a.match, a.lang) for a in taxonomy.aliases],
                       [pa.string()] * 5)
         con.execute("COMMIT")
-    except Exception:
+    except BaseException:  # a cancelled run too must not leave the transaction open
         con.execute("ROLLBACK")
         raise
 
@@ -199,7 +199,7 @@ def load_batch(con: duckdb.DuckDBPyConnection, run_id: str, articles: list[Artic
             log_rows.append(_fetch_log_row(run_id, f.source_id, f.url, outcome, f.error,
                                            f.result))
             stats.failed += 1
-        _insert_arrow(con, "articles", (
+        insert_arrow(con, "articles", (
             "article_id", "source_id", "url", "fetched_url", "title", "author", "published",
             "date_source", "fetched_at", "language", "sitename", "text", "word_count",
             "content_hash", "duplicate_of", "run_id", "language_source", "declared_language",
@@ -208,22 +208,22 @@ def load_batch(con: duckdb.DuckDBPyConnection, run_id: str, articles: list[Artic
             pa.date32(), pa.string(), pa.timestamp("us"), pa.string(), pa.string(),
             pa.string(), pa.int32(), pa.string(), pa.int64(), pa.string(), pa.string(),
             pa.string(), pa.string(), pa.float64(), pa.int64()))
-        _insert_arrow(con, "mentions", ("article_id", "entity_id", "body_count", "title_count",
+        insert_arrow(con, "mentions", ("article_id", "entity_id", "body_count", "title_count",
                                         "in_title", "first_offset"), men_rows,
                       (pa.int64(), pa.string(), pa.int32(), pa.int32(), pa.bool_(), pa.int32()))
-        _insert_arrow(con, "co_mentions", ("article_id", "entity_a", "entity_b",
+        insert_arrow(con, "co_mentions", ("article_id", "entity_a", "entity_b",
                                            "sentence_count"), co_rows,
                       (pa.int64(), pa.string(), pa.string(), pa.int32()))
-        _insert_arrow(con, "keywords", ("article_id", "term", "count", "score"), kw_rows,
+        insert_arrow(con, "keywords", ("article_id", "term", "count", "score"), kw_rows,
                       (pa.int64(), pa.string(), pa.int32(), pa.float64()))
-        _insert_arrow(con, "fetch_log", _FETCH_LOG_COLS, log_rows, _FETCH_LOG_TYPES)
+        insert_arrow(con, "fetch_log", _FETCH_LOG_COLS, log_rows, _FETCH_LOG_TYPES)
         # Near-duplicate stories (migration 003): each article starts as a story of its
         # own (story_id above) and joins older similar articles' stories here.
         assign_stories(con, signatures, first_id)
         # Same transaction: a snapshot never has rows the rollups do not count.
         update_rollups(con, first_id, [(r[0], r[1], r[4], r[6], r[7]) for r in log_rows])
         con.execute("COMMIT")
-    except Exception:
+    except BaseException:  # a cancelled run too must not leave the transaction open
         con.execute("ROLLBACK")
         raise
     return stats

@@ -1,5 +1,5 @@
-"""Operations on the work database for the scheduled flows (migration 002): inputs of
-alert detection, storing alerts and data checks, re-tagging articles in place, compaction.
+"""Operations on the work database for the scheduled flows: inputs of alert detection,
+storing alerts and data checks (migration 002), re-tagging articles in place, compaction.
 
 Every function takes the writer connection of a flow that holds the warehouse lock. User
 input only ever reaches SQL as bound parameters or Arrow tables.
@@ -22,7 +22,7 @@ from blocwatch.alerts import Alert
 from blocwatch.checks import CheckResult
 from blocwatch.process import ArticleRecord
 from warehouse.db import STORAGE_VERSION
-from warehouse.load import now
+from warehouse.load import insert_arrow, now
 from warehouse.rollups import rebuild_rollups
 from warehouse.stories import rebuild_stories, replace_signatures
 
@@ -67,12 +67,14 @@ def publication_days(con: duckdb.DuckDBPyConnection, per_source: int,
 
 def feed_history(con: duckdb.DuckDBPyConnection, runs_per_source: int = 20,
                  current_run_id: str | None = None) -> pd.DataFrame:
-    """run_sources of the latest finished runs (and the current one), newest first."""
+    """run_sources of the latest finished ingest runs (and the current one), newest first.
+    Only ingest reads the configured feeds on schedule: a backfill's one-off sitemaps and
+    archive pages failing say nothing about the outlet's feeds."""
     return con.execute(
         """
         SELECT rs.run_id, r.started_at, rs.source_id, rs.feeds_ok, rs.feeds_failed, rs.error
         FROM run_sources rs JOIN runs r USING (run_id)
-        WHERE r.status = 'completed' OR r.run_id = ?
+        WHERE r.flow = 'ingest' AND (r.status = 'completed' OR r.run_id = ?)
         QUALIFY row_number() OVER (PARTITION BY rs.source_id ORDER BY r.started_at DESC) <= ?
         ORDER BY rs.source_id, r.started_at DESC
         """, [current_run_id, runs_per_source]).df()
@@ -129,7 +131,7 @@ def store_alerts(con: duckdb.DuckDBPyConnection, alerts: Sequence[Alert],
             con.execute("UPDATE alerts SET last_seen_at = ?, last_run_id = ? "
                         "WHERE alert_key IN (SELECT k FROM keys)", [ts, run_id])
         con.execute("COMMIT")
-    except Exception:
+    except BaseException:  # a cancelled run too must not leave the transaction open
         con.execute("ROLLBACK")
         raise
     return fresh
@@ -173,7 +175,7 @@ def record_checks(con: duckdb.DuckDBPyConnection, run_id: str,
                          r.status, r.detail])
             n += 1
         con.execute("COMMIT")
-    except Exception:
+    except BaseException:  # a cancelled run too must not leave the transaction open
         con.execute("ROLLBACK")
         raise
     return n
@@ -260,26 +262,15 @@ def replace_derived(con: duckdb.DuckDBPyConnection,
     men = [(aid, *m) for aid, r in records for m in r.mentions]
     co = [(aid, *c) for aid, r in records for c in r.co_mentions]
     kw = [(aid, *k) for aid, r in records for k in r.keywords]
-    _insert(con, "mentions", ("article_id", "entity_id", "body_count", "title_count",
+    insert_arrow(con, "mentions", ("article_id", "entity_id", "body_count", "title_count",
                               "in_title", "first_offset"), men,
             (pa.int64(), pa.string(), pa.int32(), pa.int32(), pa.bool_(), pa.int32()))
-    _insert(con, "co_mentions", ("article_id", "entity_a", "entity_b", "sentence_count"), co,
+    insert_arrow(con, "co_mentions", ("article_id", "entity_a", "entity_b", "sentence_count"), co,
             (pa.int64(), pa.string(), pa.string(), pa.int32()))
-    _insert(con, "keywords", ("article_id", "term", "count", "score"), kw,
+    insert_arrow(con, "keywords", ("article_id", "term", "count", "score"), kw,
             (pa.int64(), pa.string(), pa.int32(), pa.float64()))
     return changed_ids
 
-
-def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str],
-            rows: list[tuple[Any, ...]], types: Sequence[pa.DataType]) -> None:
-    if not rows:
-        return
-    batch = pa.table(  # noqa: F841 - read by DuckDB below
-        [pa.array([r[i] for r in rows], type=t) for i, t in enumerate(types)],
-        names=list(columns))
-    cols = ", ".join(columns)
-    # Table and column names are constants of this module, never user input.
-    con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM batch")  # noqa: S608
 
 
 def refresh_duplicates(con: duckdb.DuckDBPyConnection) -> int:

@@ -123,7 +123,13 @@ def rebuild_stories(con: duckdb.DuckDBPyConnection) -> int:
     or their original's if they are exact duplicates, as the migration set them. Returns
     the number of articles whose story_id differs from what it was."""
     before = dict(con.execute("SELECT article_id, story_id FROM articles").fetchall())
-    con.execute("UPDATE articles SET story_id = coalesce(duplicate_of, article_id)")
+    # As at load time: an article with a signature starts as its own story (an exact copy
+    # joins its original's only through the signatures, within the window); one without
+    # keeps what migration 003 gave it.
+    con.execute("""
+        UPDATE articles SET story_id = CASE
+            WHEN article_id IN (SELECT article_id FROM article_signatures) THEN article_id
+            ELSE coalesce(duplicate_of, article_id) END""")
     pairs = [tuple(r) for r in con.execute(_PAIRS_SQL, {"first": None}).fetchall()]
     _merge(con, pairs)
     after = dict(con.execute("SELECT article_id, story_id FROM articles").fetchall())
