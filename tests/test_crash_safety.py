@@ -47,7 +47,7 @@ CHILD = textwrap.dedent("""
     if crash_at == "load":
         import warehouse.load as load
 
-        real_insert = load._insert_arrow
+        real_insert = load.insert_arrow
         inserted = {"batches": 0}
 
         def insert(con, table, *args):
@@ -57,7 +57,7 @@ CHILD = textwrap.dedent("""
                 if inserted["batches"] == 3:  # batches 1-2 committed, batch 3 in flight
                     stop_here()
 
-        load._insert_arrow = insert
+        load.insert_arrow = insert
     elif crash_at == "publish":
         import warehouse.publish as publish
 
