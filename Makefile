@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test check lint dashboard browser clean
+.PHONY: demo test lint dashboard browser clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
