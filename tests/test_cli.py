@@ -45,6 +45,19 @@ def test_sql_query_and_csv(built_warehouse: BuiltWarehouse) -> None:
     assert out.stdout.split() == ["n", str(len(built_warehouse.ledger["articles"]))]
 
 
+def test_sql_prints_view_counts_as_integers(built_warehouse: BuiltWarehouse) -> None:
+    """daily_share's counts are HUGEINT sums; they must not come out as 3.0."""
+    query = ("SELECT day, entity_id, articles, mentions, total_articles FROM daily_share "
+             "ORDER BY day, entity_id LIMIT 20")
+    with duckdb.connect(str(built_warehouse.published), read_only=True) as con:
+        rows = con.execute(query).fetchall()
+    out = run("sql", "--data-dir", str(built_warehouse.data_dir), "--csv", query)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0] == "day,entity_id,articles,mentions,total_articles"
+    assert lines[1:] == [",".join(str(v) for v in row) for row in rows]
+
+
 def test_sql_refuses_writes_and_file_access(built_warehouse: BuiltWarehouse) -> None:
     for stmt in ("DELETE FROM articles", "COPY articles TO '/tmp/x.csv'",
                  "SELECT * FROM read_csv('/etc/passwd')"):

@@ -126,7 +126,23 @@ def run_readonly(db: Path | duckdb.DuckDBPyConnection, sql: str,
             return pd.DataFrame()
         if limit is not None:
             rel = rel.limit(limit)
-        return rel.df()
+        return _integral_hugeints(rel.df(), [str(t) for t in rel.types])
     finally:
         if own:
             con.close()
+
+
+# Sums of BIGINT are HUGEINT in DuckDB (the views' mentions and shares use them), which
+# pandas receives as float64: counts would print as 3.0. Below 2**53 a float holds the
+# integer exactly, so such columns go back to integers; larger values stay floats.
+_EXACT = 2**53
+
+
+def _integral_hugeints(df: pd.DataFrame, types: list[str]) -> pd.DataFrame:
+    for i, typ in enumerate(types):
+        if typ not in ("HUGEINT", "UHUGEINT"):
+            continue
+        col = df.iloc[:, i]
+        if col.dtype.kind == "f" and (col.dropna().abs() < _EXACT).all():
+            df[df.columns[i]] = col.astype("Int64")
+    return df
