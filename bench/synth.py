@@ -169,7 +169,7 @@ def generate(path: Path, n_articles: int, taxonomy_file: Path,
         counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
                   for t in ("articles", "mentions", "co_mentions", "keywords", "fetch_log",
                             "rollup_daily_mentions", "rollup_daily_co_mentions",
-                            "rollup_daily_pairs")}
+                            "rollup_daily_pairs", "rollup_daily_entity_sets")}
     finally:
         con.close()
     counts["seconds"] = round(time.perf_counter() - started, 1)
@@ -180,8 +180,6 @@ def generate(path: Path, n_articles: int, taxonomy_file: Path,
 # Queries whose work grows with the articles they must read, whatever the storage: noted
 # in the results so a reader can tell them from the rollup-backed ones.
 ARTICLE_LEVEL = {
-    "series_entity_set_3": "a set of three or more entities counts each article once: "
-                           "needs the articles' mention rows",
     "article_list_search": "text search reads every article's text (no full-text index)",
     "keyword_terms": "term statistics of every article naming the entity in the window",
 }
@@ -216,12 +214,15 @@ def dashboard_queries(con: duckdb.DuckDBPyConnection) -> dict[str, Callable[[], 
                                                      "outlet"),
         "series_entity_set": lambda: queries.series(con, f_all, [top[:2]], "week"),
         "series_entity_set_3": lambda: queries.series(con, f_all, [top[:3]], "week"),
+        "series_entity_set_3_all": lambda: queries.series(con, f_all, [top[:3]], "week",
+                                                          match="all"),
         "article_list_default": lambda: queries.article_list(con, f_all),
         "article_list_entity_week": lambda: queries.article_list(con, f_week, (top[0],)),
         "article_list_entity_all_dates": lambda: queries.article_list(con, f_all, (top[0],)),
         "article_list_search": lambda: queries.article_list(con, f_all, search="synthetic"),
         "article_list_all_of": lambda: queries.article_list(con, f_all, tuple(top[:2]),
                                                             "all"),
+        "article_list_any_of_3": lambda: queries.article_list(con, f_all, tuple(top[:3])),
         "article": lambda: queries.article(con, newest),
         "article_mentions": lambda: queries.article_mentions(con, newest),
         "aliases": lambda: queries.aliases(con, top),

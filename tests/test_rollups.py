@@ -1,4 +1,4 @@
-"""Rollup tables (migration 004): maintained at load time, equal to the base tables.
+"""Rollup tables (migrations 004-006): maintained at load time, equal to the base tables.
 
 The warehouse under test is the one the real flow built from the demo corpus
 (built_warehouse). Every rollup is checked against a GROUP BY over the base tables, the
@@ -20,6 +20,7 @@ import pytest
 from dashboard import queries
 from dashboard.filters import Filters
 from tests.conftest import BuiltWarehouse
+from warehouse import rollups
 from warehouse.db import connect_reader, connect_writer, migrations
 from warehouse.rollups import ROLLUP_TABLES, rebuild_rollups
 
@@ -45,8 +46,16 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple]:
     return sorted(con.execute(sql).fetchall(), key=repr)
 
 
+# The entity-set masks depend on the order in which entities got their bits (a rebuild
+# renumbers them): compare the sets they stand for, each entity with its mentions.
+_DECODED = {"rollup_daily_entity_sets": """
+    SELECT day, source_id, language, articles, list_sort(list_zip(entities, mentions))
+    FROM rollup_daily_entity_sets"""}
+
+
 def _rollups(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
-    return {t: _rows(con, f"SELECT * FROM {t}") for t in ROLLUP_TABLES}  # noqa: S608
+    return {t: _rows(con, _DECODED.get(t, f"SELECT * FROM {t}"))  # noqa: S608
+            for t in ROLLUP_TABLES}
 
 
 @pytest.fixture(scope="module")
@@ -81,13 +90,13 @@ def test_migration_backfills_an_existing_warehouse(scratch: Path) -> None:
     con = connect_writer(scratch)
     try:
         expected = _rollups(con)
-        # Undo 004 and 005 as far as data goes, then apply their SQL again: the backfills
+        # Undo 004-006 as far as data goes, then apply their SQL again: the backfills
         # must rebuild the same rollups from the base tables.
         con.execute("BEGIN TRANSACTION")
-        for t in ROLLUP_TABLES:
+        for t in (*ROLLUP_TABLES, "entity_bits"):
             con.execute(f"DROP TABLE {t} CASCADE")  # noqa: S608
         for version, _, sql in migrations():
-            if version in (4, 5):
+            if version in (4, 5, 6):
                 con.execute(sql)
         con.execute("COMMIT")
         assert _rollups(con) == expected
@@ -168,10 +177,13 @@ def test_aggregates_equal_article_level_counts(con: duckdb.DuckDBPyConnection) -
 @pytest.mark.parametrize("split", queries.SPLITS)
 def test_series_from_rollups_equals_the_article_level_query(con: duckdb.DuckDBPyConnection,
                                                              split: str) -> None:
-    # Sets of one entity and pairs (headline-only mentions included: the pair rollup counts
-    # articles naming both anywhere), against the article-level set logic.
+    # Sets of one entity, pairs (headline-only mentions included: the pair rollup counts
+    # articles naming both anywhere) and larger sets (one with an entity no article names),
+    # against the article-level set logic.
     sets = [["japan"], ["nato"], ["aukus"], ["nato", "japan"], ["aukus", "quad"],
-            ["china", "russia"]]
+            ["china", "russia"], ["japan", "nato", "aukus"], ["quad", "china", "aukus"],
+            ["china", "russia", "brics", "sco"], ["japan", "nato", "no-such-entity"]]
+    assert con.execute("SELECT count(*) FROM entity_bits WHERE bit IS NULL").fetchone()[0] == 0
     for f in _filters(con):
         for period in queries.PERIODS:
             for match in queries.MATCHES:
@@ -184,7 +196,9 @@ def test_series_from_rollups_equals_the_article_level_query(con: duckdb.DuckDBPy
 
 def test_listings_with_rollup_bounds_equal_full_reads(con: duckdb.DuckDBPyConnection) -> None:
     for f in _filters(con):
-        for ents in [(), ("nato",), ("brics",), ("nato", "japan"), ("aukus", "quad")]:
+        for ents in [(), ("nato",), ("brics",), ("nato", "japan"), ("aukus", "quad"),
+                     ("japan", "nato", "aukus"), ("china", "russia", "brics", "sco"),
+                     ("japan", "nato", "no-such-entity")]:
             for match in queries.MATCHES:
                 for limit in (1, 5, 500):
                     fast = queries.article_list(con, f, ents, match, limit=limit)
@@ -261,5 +275,60 @@ def test_a_headline_only_mention_counts_in_pair_sets(built_warehouse: BuiltWareh
             pd.testing.assert_frame_equal(queries.run(con, "series", params),
                                           queries.run(con, "series_sets", params),
                                           check_dtype=False)
+    finally:
+        con.close()
+
+
+def test_sets_beyond_the_mask_bits_are_counted_from_the_mentions(
+        built_warehouse: BuiltWarehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # With only 4 bits, most entities get none: a set containing one must still be counted
+    # right (from the mentions), and a set of masked entities right from masks that leave
+    # out every other entity of an article.
+    path = tmp_path / "copy.duckdb"
+    shutil.copyfile(built_warehouse.published, path)
+    monkeypatch.setattr(rollups, "ENTITY_BITS", 4)
+    con = connect_writer(path)
+    try:
+        con.execute("BEGIN TRANSACTION")
+        rebuild_rollups(con)
+        con.execute("COMMIT")
+        masked = [r[0] for r in con.execute(
+            "SELECT entity_id FROM entity_bits WHERE bit IS NOT NULL ORDER BY bit").fetchall()]
+        unmasked = con.execute("SELECT count(*) FROM entity_bits WHERE bit IS NULL"
+                               ).fetchone()[0]
+        assert len(masked) == 4 and unmasked > 0
+        assert max(len(r[0]) for r in con.execute(
+            "SELECT entities FROM rollup_daily_entity_sets").fetchall()) <= 4
+        statements: list[str] = []
+        real_run = queries.run
+
+        def recording_run(c: duckdb.DuckDBPyConnection, name: str,
+                          params: dict) -> pd.DataFrame:
+            statements.append(name)
+            return real_run(c, name, params)
+
+        monkeypatch.setattr(queries, "run", recording_run)
+        for sets, path_taken in (([masked[:3], masked], "series"),
+                                 ([masked[:2] + ["nato"]], "series_sets")):
+            assert "nato" not in masked
+            for match in queries.MATCHES:
+                statements.clear()
+                got = queries.series(con, Filters(), sets, "month", "outlet", match)
+                assert statements[-1] == path_taken
+                slow = real_run(con, "series_sets", {
+                    **queries.filter_params(Filters()), "sets": sets, "period": "month",
+                    "split": "outlet", "match": match})
+                slow["period"] = pd.to_datetime(slow["period"])
+                assert match == "all" or got["articles"].sum() > 0
+                pd.testing.assert_frame_equal(got, slow, check_dtype=False)
+        for ents, bounded in ((masked[:3], True), (masked[:2] + ["nato"], False)):
+            for match in queries.MATCHES:
+                statements.clear()
+                got = queries.article_list(con, Filters(), ents, match, limit=5)
+                assert ("article_list_bounds" in statements) is bounded
+                slow = real_run(con, "article_list", {
+                    **queries.filter_params(Filters()), "entities": ents, "match": match,
+                    "q": None, "limit": 5, "since": None, "matches": None})
+                pd.testing.assert_frame_equal(got, slow, check_dtype=False)
     finally:
         con.close()

@@ -1,8 +1,9 @@
-"""Rollup tables (migrations 004 and 005): kept in step with the base tables at load time.
+"""Rollup tables (migrations 004-006): kept in step with the base tables at load time.
 
 The dashboard's aggregate queries and the analyst views read these instead of scanning
 mentions, co_mentions and fetch_log, so their cost is bounded by days x outlets x
-entities (or entity pairs), not by the number of articles.
+entities (or entity pairs, or the distinct sets of entities articles name), not by the
+number of articles.
 
 * ``update_rollups`` folds one batch in, inside the caller's transaction: it reads only the
   batch's new articles (article ids from ``first_article_id`` on; ids only grow, and the
@@ -23,7 +24,13 @@ import pyarrow as pa
 __all__ = ["ROLLUP_TABLES", "update_rollups", "rebuild_rollups"]
 
 ROLLUP_TABLES = ("rollup_daily_articles", "rollup_daily_mentions", "rollup_daily_co_mentions",
-                 "rollup_weekly_co_mentions", "rollup_daily_pairs", "rollup_run_fetches")
+                 "rollup_weekly_co_mentions", "rollup_daily_pairs", "rollup_daily_entity_sets",
+                 "rollup_run_fetches")
+
+# Bits of rollup_daily_entity_sets.entity_set (a HUGEINT; its sign bit unused, as bit_count
+# and the shifts are signed): entities first named after all are taken get a NULL bit, and
+# the dashboard counts sets containing one from the mentions.
+ENTITY_BITS = 127
 
 # Each delta is a GROUP BY over the articles with article_id >= $first; $first = 0 gives
 # the full rebuild. The two predicates on article_id (one per joined table) let DuckDB
@@ -81,6 +88,48 @@ WHERE m1.article_id >= $first AND m2.article_id >= $first AND a.article_id >= $f
 GROUP BY ALL
 """
 
+# Migration 006: a bit for every entity first named in the batch, numbered on from the
+# highest taken (in entity id order within a batch; NULL once all are taken).
+_ASSIGN_BITS = """
+INSERT INTO entity_bits (entity_id, bit)
+SELECT entity_id, CASE WHEN n < $capacity THEN n END
+FROM (
+    SELECT entity_id,
+           (SELECT coalesce(max(bit) + 1, 0) FROM entity_bits)
+               + row_number() OVER (ORDER BY entity_id) - 1 AS n
+    FROM (SELECT DISTINCT entity_id FROM mentions WHERE article_id >= $first)
+    WHERE entity_id NOT IN (SELECT entity_id FROM entity_bits)
+)
+"""
+
+# Migration 006: articles by the exact set of entities they name. Every article of a row
+# names every entity of its set, so each entity's article count is the row's.
+_ENTITY_SETS_DELTA = """
+WITH named AS (
+    SELECT a.article_id, a.published AS day, a.source_id, a.language, m.entity_id, b.bit,
+           m.body_count + m.title_count AS mentions
+    FROM mentions m
+    JOIN articles a USING (article_id)
+    JOIN entity_bits b USING (entity_id)
+    WHERE m.article_id >= $first AND a.article_id >= $first
+      AND a.published IS NOT NULL AND a.duplicate_of IS NULL AND b.bit IS NOT NULL
+),
+sets AS (
+    SELECT article_id, bit_or(1::HUGEINT << bit) AS entity_set
+    FROM named GROUP BY article_id
+),
+per_entity AS (
+    SELECT n.day, n.source_id, n.language, s.entity_set, n.bit, n.entity_id,
+           count(*) AS articles, sum(n.mentions)::INTEGER AS mentions
+    FROM named n JOIN sets s USING (article_id)
+    GROUP BY ALL
+)
+SELECT day, source_id, language, entity_set, max(articles) AS articles,
+       list(entity_id ORDER BY bit) AS entities, list(mentions ORDER BY bit) AS mentions
+FROM per_entity
+GROUP BY day, source_id, language, entity_set
+"""
+
 _FETCH_SUMMARY = """
 SELECT run_id, source_id, count(*) AS tried,
        count(*) FILTER (WHERE outcome NOT IN ('loaded', 'duplicate')) AS failed,
@@ -135,6 +184,15 @@ _MERGES = {
         "mentions_b = t.mentions_b + d.mentions_b",
         ("day", "source_id", "language", "entity_a", "entity_b", "articles", "mentions_a",
          "mentions_b")),
+    # Same key, same bits, so the same entities in the same order: mentions add up
+    # element by element.
+    "rollup_daily_entity_sets": (
+        _ENTITY_SETS_DELTA,
+        "t.day = d.day AND t.source_id = d.source_id "
+        "AND t.language IS NOT DISTINCT FROM d.language AND t.entity_set = d.entity_set",
+        "articles = t.articles + d.articles, "
+        "mentions = list_transform(list_zip(t.mentions, d.mentions), lambda x: x[1] + x[2])",
+        ("day", "source_id", "language", "entity_set", "articles", "entities", "mentions")),
 }
 
 _FETCH_MERGE = """
@@ -166,6 +224,7 @@ def update_rollups(con: duckdb.DuckDBPyConnection, first_article_id: int,
     the batch has an id at or above it); ``fetch_rows`` are the batch's fetch_log rows as
     (run_id, source_id, fetched_at, outcome, error).
     """
+    con.execute(_ASSIGN_BITS, {"first": first_article_id, "capacity": ENTITY_BITS})
     for table, (delta, on, update, cols) in _MERGES.items():
         names = ", ".join(cols)
         values = ", ".join(f"d.{c}" for c in cols)
@@ -186,6 +245,10 @@ def rebuild_rollups(con: duckdb.DuckDBPyConnection) -> None:
     Runs in the caller's transaction when there is one, so readers of the published
     snapshot never see half-rebuilt rollups.
     """
+    # Renumbered from scratch: entities no longer named (a taxonomy edit, then reprocess)
+    # give their bits back.
+    con.execute("DELETE FROM entity_bits")
+    con.execute(_ASSIGN_BITS, {"first": 0, "capacity": ENTITY_BITS})
     for table, (delta, _on, _update, cols) in _MERGES.items():
         con.execute(f"DELETE FROM {table}")  # noqa: S608 - constant names
         # Sorted by time, as routine loads append them: zone maps on day/week then let

@@ -135,13 +135,23 @@ def series(con: duckdb.DuckDBPyConnection, filters: Filters,
     params = {**filter_params(filters), "sets": sets_list,
               "period": _choice(period, PERIODS, "period"),
               "split": _choice(split, SPLITS, "split"), "match": _choice(match, MATCHES, "match")}
-    # Sets of one or two entities come straight from the rollups; a larger set needs to
-    # know which articles name which members.
-    name = "series" if all(len(s) <= 2 for s in sets_list) else "series_sets"
+    # Every set comes from the rollups unless it needs the mentions (see _in_rollups).
+    large = sorted({e for s in sets_list if len(s) >= 3 for e in s})
+    name = "series" if _in_rollups(con, large) else "series_sets"
     df = run(con, name, params)
     df["period"] = pd.to_datetime(df["period"])
     df["share"] = df["share"].astype(float)
     return df
+
+
+def _in_rollups(con: duckdb.DuckDBPyConnection, entities: Sequence[str]) -> bool:
+    """Whether the rollups can count articles naming these entities (any or all of them).
+
+    One or two always can; three or more through the entity-set masks, unless one of them
+    was first named after the masks' 127 bits were taken.
+    """
+    return len(entities) <= 2 or run(con, "unmasked_entities",
+                                     {"entities": list(entities)}).empty
 
 
 def article_list(con: duckdb.DuckDBPyConnection, filters: Filters,
@@ -157,9 +167,9 @@ def article_list(con: duckdb.DuckDBPyConnection, filters: Filters,
               "match": _choice(match, MATCHES, "match"),
               "q": (search or "").strip() or None, "limit": int(limit),
               "since": None, "matches": None}
-    if params["q"] is None and len(entities) <= 2:
+    if params["q"] is None and _in_rollups(con, entities):
         # The rollups know how many rows match and from which day the newest `limit` of
-        # them start; without that (text search, three or more entities) every row is read.
+        # them start; without that (text search) every row is read.
         bounds = run(con, "article_list_bounds", params).iloc[0]
         params["since"] = None if pd.isna(bounds["since"]) else bounds["since"]
         params["matches"] = int(bounds["matches"])
