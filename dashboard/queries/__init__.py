@@ -3,15 +3,18 @@
 No Streamlit here: dashboard/data.py wraps these in caches, and a benchmark or a notebook
 can call them with any DuckDB connection. The SQL lives beside this file in ``*.sql``;
 ``/*name*/`` in a file stands for the shared fragment ``_name.sql`` (``_filtered.sql``: the
-filtered articles; ``_cell_filter.sql``: the same filters on a rollup row). Every value
+filtered articles; ``_cell_filter.sql``: the same filters on a rollup row;
+``_set_match.sql``: an entity-set rollup row naming any or all of a set). Every value
 reaches DuckDB as a bound ``$name`` parameter; Python only chooses which constant file to
 run.
 
-Speed: aggregates read the rollup tables (migration 004), whose size is bounded by days x
-outlets x entities, so they take the same time in a warehouse ten times larger. Listings
-(newest first, with a LIMIT) first ask the rollups how far back the newest rows go and
-then read only those days. What still grows with the warehouse: sets of three or more
-entities (article-level set logic), text search, and keyword statistics over a window.
+Speed: aggregates read the rollup tables (migrations 004-006), whose size is bounded by
+days x outlets x entities (or the distinct sets of entities articles name), so they take
+about the same time in a warehouse ten times larger. Listings (newest first, with a LIMIT)
+first ask the rollups how far back the newest rows go and then read only those days. What
+still grows with the warehouse: text search, keyword statistics over a window, and sets of
+three or more entities containing one first named after the entity-set masks' 127 bits
+were taken (article-level set logic).
 """
 
 from __future__ import annotations

@@ -38,8 +38,7 @@ per_day AS (
     UNION ALL
     SELECT r.day, r.articles
     FROM rollup_daily_entity_sets r
-    JOIN mask k ON CASE WHEN $match = 'any' THEN r.entity_set & k.mask != 0
-                        ELSE k.all_named AND r.entity_set & k.mask = k.mask END
+    JOIN mask k ON /*set_match*/
     LEFT JOIN sources s USING (source_id)
     WHERE /*cell_filter*/
 ),

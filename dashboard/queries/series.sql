@@ -54,8 +54,7 @@ set_days AS (
                              r.mentions[bit_count(r.entity_set & (bit - 1)) + 1]))
                END) AS mentions
     FROM rollup_daily_entity_sets r
-    JOIN masks k ON CASE WHEN $match = 'any' THEN r.entity_set & k.mask != 0
-                         ELSE k.all_named AND r.entity_set & k.mask = k.mask END
+    JOIN masks k ON /*set_match*/
     WHERE r.day >= coalesce($start::DATE, DATE '0001-01-01')
       AND r.day <= coalesce($end::DATE, DATE '9999-12-31')
     GROUP BY ALL
