@@ -6,9 +6,11 @@ import re
 from datetime import date
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
 
+from blocwatch.dates import country_timezone
 from blocwatch.errors import ConfigError
 from blocwatch.yamlconf import read_yaml_mapping, validate_entries
 
@@ -57,6 +59,9 @@ class Source(BaseModel):
     # The outlet's first publication day: an earlier date on one of its pages is a template
     # default or a date quoted in the text, so the next date source is tried.
     first_date: date | None = None
+    # IANA time zone whose calendar day is the publication day ("Asia/Tokyo"); default:
+    # the country's (blocwatch.dates.country_timezone).
+    timezone: str | None = None
 
     @field_validator("id")
     @classmethod
@@ -69,6 +74,23 @@ class Source(BaseModel):
     @classmethod
     def _upper(cls, v: str) -> str:
         return v.upper()
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {v!r} (an IANA name such as Asia/Tokyo)"
+                             ) from exc
+        return v
+
+    @property
+    def zone(self) -> str:
+        """The time zone of the outlet's publication days."""
+        return self.timezone or country_timezone(self.country)
 
 
 class SourcesConfig(BaseModel):

@@ -123,18 +123,14 @@ def decode_html(body: bytes, content_type: str = "") -> str:
 
 def extract_page(html: str, url: str) -> Extracted | None:
     """Main text and metadata of an article page; None when there is no article text."""
+    # Tables are kept: on news pages they hold results, figures and timelines that are
+    # part of the story (measured on real pages: docs/quality.md, "Real pages").
     doc = trafilatura.bare_extraction(html, url=url, with_metadata=True,
-                                      include_comments=False, include_tables=False)
+                                      include_comments=False, include_tables=True)
     if doc is None:
         return None
     title = _clean(doc.title)
-    text = doc.text or ""
-    # trafilatura repeats the headline as the first line; mentions in it are counted apart.
-    if title:
-        first, _, rest = text.partition("\n")
-        if first.strip() == title:
-            text = rest
-    text = text.strip()
+    text = without_headline(doc.text or "", title)
     if not text:
         return None
     if len(text) < CONFIRM_BELOW_CHARS and not _has_precise_text(html, url):
@@ -150,11 +146,53 @@ def extract_page(html: str, url: str) -> Extracted | None:
                      sitename=_clean(doc.sitename), canonical=_clean(doc.url))
 
 
+# How far into the extracted text a headline line may sit and still be the article's own
+# (site name, menu and breadcrumb lines come first on pages where this happens).
+_HEADLINE_SEARCH_LINES = 20
+# A line of page furniture: short and without a sentence's end (menu items, site name,
+# breadcrumbs, a dateline). A line before the headline that reads as a sentence is kept.
+_FURNITURE_MAX_CHARS = 60
+_SENTENCE_END = tuple(".!?。！？…\"'”’»)")
+
+
+def _is_furniture(line: str) -> bool:
+    flat = line.strip()
+    return len(flat) <= _FURNITURE_MAX_CHARS and not flat.endswith(_SENTENCE_END)
+
+
+def without_headline(text: str, title: str | None) -> str:
+    """The article text without its headline and the page furniture before it.
+
+    trafilatura repeats the headline as the first line, and on short pages (common in
+    Chinese and Japanese, where 300 characters is a full story) its fallback extractors
+    return the page from its top: site name and menu lines, then the headline, or headline,
+    byline and text glued into one line. Mentions in the headline are counted apart, so the
+    headline line goes; of the lines before it only furniture goes (short lines that end no
+    sentence): a real page may put its lead or a whole paragraph above a repeated headline.
+    """
+    text = text.strip()
+    if not title:
+        return text
+    head = " ".join(title.split())
+    lines = text.split("\n")
+    for i, line in enumerate(lines[:_HEADLINE_SEARCH_LINES]):
+        flat = " ".join(line.split())
+        if flat == head:
+            rest = lines[i + 1:]
+        elif flat.startswith(head) and line.lstrip()[len(head):len(head) + 1].isspace():
+            rest = [line.lstrip()[len(head):].lstrip(), *lines[i + 1:]]
+        else:
+            continue
+        kept = [x for x in lines[:i] if x.strip() and not _is_furniture(x)]
+        return "\n".join([*kept, *rest]).strip()
+    return text
+
+
 def _has_precise_text(html: str, url: str) -> bool:
     # trafilatura's recall-oriented fallbacks turn a page without an article (an index
     # page, a cookie wall) into its menu and footer; its precision mode finds nothing there.
     doc = trafilatura.bare_extraction(html, url=url, with_metadata=False, favor_precision=True,
-                                      include_comments=False, include_tables=False)
+                                      include_comments=False, include_tables=True)
     return doc is not None and bool((doc.text or "").strip())
 
 

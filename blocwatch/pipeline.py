@@ -146,7 +146,7 @@ def fetch_and_process(config: SourcesConfig, candidates: list[Candidate], taxono
                 archive.add(res)
             page = PageInput(cand.url, res.final_url or cand.url, res.body, res.content_type,
                              cand.source_id, source.language, cand.feed_date, res.fetched_at,
-                             source.first_date)
+                             source.first_date, source.zone)
             if executor is None:
                 processed = process_page(page, tax)
             else:

@@ -1,5 +1,6 @@
-"""Publication dates: the page (htmldate without the URL), then the feed, then the URL, with
-sanity rules; and date_source says which one won."""
+"""Publication dates: every source's day (feed, URL, page metadata, updated, visible, full
+text) within the sanity rules, in the outlet's time zone, and the vote between them;
+date_source says which won, date_agree/date_disagree how well supported it is."""
 
 from __future__ import annotations
 
@@ -8,15 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from blocwatch.process import (
+from blocwatch.dates import (
     EARLIEST_DATE,
-    ArticleRecord,
-    PageInput,
-    choose_date,
-    page_date,
-    process_page,
+    MAX_FUTURE,
+    DateCandidate,
+    choose,
+    country_timezone,
+    date_evidence,
+    local_day,
     visible_date,
 )
+from blocwatch.process import ArticleRecord, PageInput, process_page
 
 REPO = Path(__file__).resolve().parents[1]
 TAXONOMY = str(REPO / "taxonomy.yaml")
@@ -34,74 +37,109 @@ def html(head: str = "", byline: str = "", url: str = "http://x.test/story") -> 
             f"</p></footer></body></html>")
 
 
-# --- choose_date ------------------------------------------------------------------------------
+def evidence(page: str, url: str = "http://x.test/story", feed: datetime | date | None = None,
+             **kw: object) -> tuple[date | None, str | None]:
+    """(day, source) the vote gives, judged on TODAY's fetch (limit: tomorrow)."""
+    got = date_evidence(page, [url], feed, limit=TODAY + MAX_FUTURE, **kw)  # type: ignore[arg-type]
+    return got.day, got.source
 
-def test_page_then_feed_then_url() -> None:
-    url = "http://x.test/2026/07/01/story.html"
-    assert choose_date(date(2026, 7, 3), date(2026, 7, 2), url, TODAY) == (
-        date(2026, 7, 3), "page")
-    assert choose_date(None, date(2026, 7, 2), url, TODAY) == (date(2026, 7, 2), "feed")
-    assert choose_date(None, None, url, TODAY) == (date(2026, 7, 1), "url")
-    assert choose_date(None, None, "http://x.test/story", TODAY) == (None, None)
+
+def C(day: str, source: str) -> DateCandidate:  # noqa: N802 - reads like a constructor
+    return DateCandidate(date.fromisoformat(day), source)
+
+
+# --- the vote ------------------------------------------------------------------------------
+
+def test_the_vote_weighs_sources() -> None:
+    # A feed's date outweighs the page's metadata and its updated date together...
+    got = choose([C("2026-07-03", "page"), C("2026-07-03", "updated"), C("2026-07-02", "feed")])
+    assert (got.day, got.source, got.agree, got.disagree) == (date(2026, 7, 2), "feed", 1, 2)
+    # ...but not when the visible date says the same as they do, and the URL agrees.
+    got = choose([C("2026-07-03", "page"), C("2026-07-03", "visible"),
+                  C("2026-07-03", "url"), C("2026-07-02", "feed")])
+    assert (got.day, got.source, got.agree, got.disagree) == (date(2026, 7, 3), "url", 3, 1)
+    # Two of the page's readings agreeing beat a third on its own.
+    got = choose([C("2026-07-03", "page"), C("2026-07-05", "updated"),
+                  C("2026-07-05", "visible")])
+    assert (got.day, got.source) == (date(2026, 7, 5), "visible")
+    # A tie goes to the source first in PRIORITY.
+    got = choose([C("2026-07-03", "page"), C("2026-07-05", "visible")])
+    assert (got.day, got.source, got.agree, got.disagree) == (date(2026, 7, 3), "page", 1, 1)
+    assert choose([]) == choose(())
+    assert choose([]).day is None
 
 
 def test_dates_more_than_a_day_ahead_are_skipped() -> None:
     url = "http://x.test/2026/07/01/story.html"
-    assert choose_date(date(2026, 7, 11), None, url, TODAY) == (date(2026, 7, 11), "page")
-    assert choose_date(date(2026, 7, 12), date(2026, 7, 9), url, TODAY) == (
-        date(2026, 7, 9), "feed")
-    assert choose_date(date(2031, 1, 1), date(2030, 1, 1), url, TODAY) == (
-        date(2026, 7, 1), "url")
+    assert evidence(html(), url, date(2026, 7, 11)) == (date(2026, 7, 11), "feed")
+    assert evidence(html(), url, date(2026, 7, 12)) == (date(2026, 7, 1), "url")
+    future = '<meta property="article:published_time" content="2031-01-01T00:00:00+00:00">'
+    assert evidence(html(future), url, date(2030, 1, 1)) == (date(2026, 7, 1), "url")
 
 
 def test_dates_before_the_floor_are_skipped() -> None:
     url = "http://x.test/2026/07/01/story.html"
-    assert choose_date(date(1970, 1, 1), None, url, TODAY) == (date(2026, 7, 1), "url")
-    assert choose_date(date(1994, 12, 31), None, "http://x.test/a", TODAY) == (
-        None, None)
-    assert choose_date(EARLIEST_DATE, None, url, TODAY) == (EARLIEST_DATE, "page")
+    epoch = '<meta property="article:published_time" content="1970-01-01T00:00:00+00:00">'
+    assert evidence(html(epoch), url) == (date(2026, 7, 1), "url")
+    assert evidence(html(), "http://x.test/a", date(1994, 12, 31)) == (None, None)
+    assert evidence(html(), "http://x.test/a", EARLIEST_DATE) == (EARLIEST_DATE, "feed")
     # An outlet's first publication day raises the floor: an earlier page date is a
     # template default or a date quoted in the text.
+    old = '<meta property="article:published_time" content="2023-05-05T00:00:00+00:00">'
     first = date(2024, 3, 1)
-    assert choose_date(date(2023, 5, 5), date(2026, 7, 2), url, TODAY, first) == (
+    assert evidence(html(old), url, date(2026, 7, 2), floor=first) == (
         date(2026, 7, 2), "feed")
-    assert choose_date(date(2024, 3, 1), None, url, TODAY, first) == (date(2024, 3, 1), "page")
+    assert evidence(html(old), "http://x.test/a", floor=first) == (None, None)
 
 
-# --- page_date --------------------------------------------------------------------------------
+# --- the page's own sources ----------------------------------------------------------------
 
 def test_page_date_from_metadata() -> None:
     head = '<meta property="article:published_time" content="2026-07-08T10:00:00+00:00">'
-    assert page_date(html(head), limit=TODAY) == date(2026, 7, 8)
+    assert evidence(html(head)) == (date(2026, 7, 8), "page")
     ld = ('<script type="application/ld+json">{"@type": "NewsArticle", '
           '"datePublished": "2026-07-08T10:00:00+09:00", '
           '"dateModified": "2026-07-09T10:00:00+09:00"}</script>')
-    assert page_date(html(ld), limit=TODAY) == date(2026, 7, 8)
+    got = date_evidence(html(ld), ["http://x.test/story"], limit=TODAY + MAX_FUTURE)
+    assert (got.day, got.source) == (date(2026, 7, 8), "page")
+    assert {c.source: c.day for c in got.candidates} == {
+        "page": date(2026, 7, 8), "updated": date(2026, 7, 9)}
 
 
-def test_page_date_never_reads_the_url() -> None:
+def test_the_url_counts_as_the_url_never_as_the_page() -> None:
     """htmldate reads dates out of URLs (and canonical links) first; a page that gives no
     date must not get its URL's under the name "page"."""
-    assert page_date(html(url="http://x.test/2026/07/08/story.html"), limit=TODAY) is None
+    got = date_evidence(html(url="http://x.test/2026/07/08/story.html"),
+                        ["http://x.test/story"], limit=TODAY + MAX_FUTURE)
+    assert (got.day, got.source) == (date(2026, 7, 8), "url")
+    assert [c.source for c in got.candidates] == ["url"]
+    og = html('<meta property="og:url" content="http://x.test/2026/07/07/story.html">')
+    assert evidence(og) == (date(2026, 7, 7), "url")
 
 
 def test_a_copyright_line_is_no_publication_date() -> None:
     # htmldate's extensive search would answer 2026-01-01 here.
-    assert page_date(html(), limit=TODAY) is None
+    assert evidence(html()) == (None, None)
+
+
+def test_the_full_text_is_read_when_nothing_else_gives_a_date() -> None:
+    page = html(byline="<p>Last checked on July 4, 2026 by the desk.</p>")
+    got = date_evidence(page, ["http://x.test/story"], limit=TODAY + MAX_FUTURE)
+    assert (got.day, got.source, got.agree, got.disagree) == (date(2026, 7, 4), "text", 1, 0)
 
 
 def test_published_rather_than_modified() -> None:
     head = ('<meta property="article:published_time" content="2026-07-01T10:00:00+00:00">'
             '<meta property="article:modified_time" content="2026-07-05T10:00:00+00:00">')
-    assert page_date(html(head), limit=TODAY) == date(2026, 7, 1)
+    assert evidence(html(head)) == (date(2026, 7, 1), "page")
 
 
 def test_wrong_metadata_is_skipped_within_the_page() -> None:
     for bogus in ("1970-01-01T00:00:00+00:00", "2031-01-01T00:00:00+00:00"):
         head = f'<meta property="article:published_time" content="{bogus}">'
-        assert page_date(html(head), limit=TODAY) is None, bogus
+        assert evidence(html(head)) == (None, None), bogus
         good = '<time datetime="2026-07-04T08:00:00+00:00">4 July 2026</time>'
-        assert page_date(html(head, good), limit=TODAY) == date(2026, 7, 4), bogus
+        assert evidence(html(head, good))[0] == date(2026, 7, 4), bogus
 
 
 @pytest.mark.parametrize(("visible", "expected"), [
@@ -112,23 +150,80 @@ def test_wrong_metadata_is_skipped_within_the_page() -> None:
     ("8 июля 2026, 18:05", date(2026, 7, 8)),
     ("08.07.2026 18:05", date(2026, 7, 8)),
     ("July 8, 2026", date(2026, 7, 8)),
+    ("Mittwoch, 8. Juli 2026", date(2026, 7, 8)),
+    ("8 de julio de 2026", date(2026, 7, 8)),
+    ("le 8 juillet 2026", date(2026, 7, 8)),
 ])
-def test_visible_dates_in_the_beat_s_notations(visible: str, expected: date) -> None:
+def test_visible_dates_in_the_press_s_notations(visible: str, expected: date) -> None:
     page = html(byline=f'<p class="date">{visible}</p>')
-    assert page_date(page, limit=TODAY) == expected
+    assert visible_date(page, EARLIEST_DATE, TODAY) == expected
+    # htmldate's fast search reads some of these too (then "page" wins the tie).
+    got = date_evidence(page, ["http://x.test/story"], limit=TODAY + MAX_FUTURE)
+    assert (got.day, got.disagree) == (expected, 0)
+    assert "visible" in {c.source for c in got.candidates}
 
 
-def test_visible_dates_only_in_date_marked_elements() -> None:
+def test_visible_dates_only_in_date_marked_or_labelled_places() -> None:
     body = html(byline="<p>The 2019年3月5日 agreement was cited.</p>")
     assert visible_date(body, EARLIEST_DATE, TODAY) is None
     marked = html(byline='<span class="pubdate">公開 2026年7月8日</span>')
     assert visible_date(marked, EARLIEST_DATE, TODAY) == date(2026, 7, 8)
     assert visible_date(marked, EARLIEST_DATE, date(2026, 7, 7)) is None
+    labelled = html(byline="<p>Veröffentlicht am 06.07.2026 um 10:00</p>")
+    assert visible_date(labelled, EARLIEST_DATE, TODAY) == date(2026, 7, 6)
+    # A date in the footer or a script is a related article's or the page's build time.
+    footer = html().replace("All rights", '<span class="date">July 2, 2026</span> All rights')
+    assert visible_date(footer, EARLIEST_DATE, TODAY) is None
+
+
+# --- time zones ----------------------------------------------------------------------------
+
+def test_a_time_counts_on_the_outlet_s_calendar() -> None:
+    late = datetime(2026, 7, 7, 15, 30, tzinfo=UTC)  # 00:30 on the 8th in Tokyo
+    assert local_day(late, "Asia/Tokyo") == date(2026, 7, 8)
+    assert local_day(late, "America/New_York") == date(2026, 7, 7)
+    assert local_day(date(2026, 7, 7), "Asia/Tokyo") == date(2026, 7, 7)
+    assert evidence(html(), feed=late, timezone="Asia/Tokyo") == (date(2026, 7, 8), "feed")
+    head = '<meta property="article:published_time" content="2026-07-08T00:30:00+09:00">'
+    assert evidence(html(head), timezone="Asia/Tokyo") == (date(2026, 7, 8), "page")
+    assert evidence(html(head), timezone="America/New_York") == (date(2026, 7, 7), "page")
+    # No zone known: the day as the page writes it.
+    assert evidence(html(head)) == (date(2026, 7, 8), "page")
+
+
+def test_time_zones_default_from_the_country() -> None:
+    assert country_timezone("JP") == "Asia/Tokyo"
+    assert country_timezone("kr") == "Asia/Seoul"
+    # Countries spanning several zones take the shipped default, not zone.tab's first.
+    assert country_timezone("US") == "America/New_York"
+    assert country_timezone("RU") == "Europe/Moscow"
+    assert country_timezone("AU") == "Australia/Sydney"
+    assert country_timezone("XX") == "UTC"
+
+
+def test_sources_yaml_timezone(tmp_path: Path) -> None:
+    from blocwatch.config import load_sources
+    from blocwatch.errors import ConfigError
+
+    def write(extra: str) -> Path:
+        path = tmp_path / "sources.yaml"
+        path.write_text("sources:\n  - id: kyodo\n    name: Kyodo\n"
+                        "    homepage: https://english.kyodonews.net/\n    country: JP\n"
+                        f"    language: en\n    feeds: [https://x.test/rss]\n{extra}",
+                        encoding="utf-8")
+        return path
+
+    assert load_sources(write("")).sources[0].zone == "Asia/Tokyo"
+    assert load_sources(write("    timezone: Europe/London\n")).sources[0].zone == (
+        "Europe/London")
+    with pytest.raises(ConfigError, match="timezone.*unknown time zone 'Mars/Olympus'"):
+        load_sources(write("    timezone: Mars/Olympus\n"))
 
 
 # --- process_page: date_source ---------------------------------------------------------------
 
 def process(body: str, url: str, feed: date | None, fetched: datetime) -> ArticleRecord:
+    """process_page on one page: the dates as the ingest stores them."""
     rec = process_page(PageInput(url, url, body.encode(), "text/html", "x", "en", feed,
                                  fetched), TAXONOMY)
     assert isinstance(rec, ArticleRecord), rec
@@ -137,26 +232,29 @@ def process(body: str, url: str, feed: date | None, fetched: datetime) -> Articl
 
 @pytest.mark.parametrize(("head", "url", "feed", "expected"), [
     ('<meta property="article:published_time" content="2026-07-08T10:00:00+00:00">',
-     "http://x.test/2026/07/08/a.html", date(2026, 7, 8), (date(2026, 7, 8), "page")),
-    ("", "http://x.test/news/a.html", date(2026, 7, 7), (date(2026, 7, 7), "feed")),
-    ("", "http://x.test/2026/07/06/a.html", None, (date(2026, 7, 6), "url")),
+     "http://x.test/2026/07/08/a.html", date(2026, 7, 8), (date(2026, 7, 8), "feed", 4, 0)),
+    ('<meta property="article:published_time" content="2026-07-08T10:00:00+00:00">',
+     "http://x.test/news/a.html", None, (date(2026, 7, 8), "page", 2, 0)),
+    ("", "http://x.test/news/a.html", date(2026, 7, 7), (date(2026, 7, 7), "feed", 1, 0)),
+    ("", "http://x.test/2026/07/06/a.html", None, (date(2026, 7, 6), "url", 1, 0)),
     ('<meta property="article:published_time" content="1970-01-01T00:00:00+00:00">',
-     "http://x.test/2026/07/06/a.html", date(2026, 7, 5), (date(2026, 7, 5), "feed")),
-    ("", "http://x.test/news/a.html", None, (None, None)),
+     "http://x.test/2026/07/06/a.html", date(2026, 7, 5), (date(2026, 7, 5), "feed", 1, 1)),
+    ("", "http://x.test/news/a.html", None, (None, None, None, None)),
 ])
 def test_date_source_says_which_won(head: str, url: str, feed: date | None,
-                                    expected: tuple[date | None, str | None]) -> None:
+                                    expected: tuple[date | None, str | None, int | None,
+                                                    int | None]) -> None:
     rec = process(html(head, url=url), url, feed, datetime(2026, 7, 9, 6, tzinfo=UTC))
-    assert (rec.published, rec.date_source) == expected
+    assert (rec.published, rec.date_source, rec.date_agree, rec.date_disagree) == expected
 
 
 def test_the_future_is_relative_to_the_fetch() -> None:
     """Reprocessing an archived page years later keeps judging "the future" from when the
     page was fetched."""
     head = '<meta property="article:published_time" content="2026-07-12T10:00:00+00:00">'
-    url = "http://x.test/2026/07/08/a.html"
+    url = "http://x.test/news/a.html"
     early = process(html(head, url=url), url, None, datetime(2026, 7, 9, tzinfo=UTC))
-    assert (early.published, early.date_source) == (date(2026, 7, 8), "url")
+    assert (early.published, early.date_source) == (None, None)
     late = process(html(head, url=url), url, None, datetime(2026, 7, 12, tzinfo=UTC))
     assert (late.published, late.date_source) == (date(2026, 7, 12), "page")
 

@@ -154,12 +154,25 @@ def test_languages_equal_the_ledger(con: duckdb.DuckDBPyConnection,
 
 def test_dates_and_their_source_equal_the_ledger(con: duckdb.DuckDBPyConnection,
                                                  built_warehouse: BuiltWarehouse) -> None:
-    stored = {u: (str(d), s) for u, d, s in q(con, "SELECT url, published, date_source "
-                                                   "FROM articles")}
-    expected = {a["url"]: (a["published"], a["date_in"])
-                for a in built_warehouse.ledger["articles"]}
-    assert stored == expected
-    assert {s for _, s in expected.values()} == {"page", "feed", "url"}
+    """Every day equals the ledger's. The feed wins wherever it is dated (it outweighs the
+    page), the URL where only it is; a date found only in one place is one source's, a
+    page-dated article's is confirmed by at least feed, URL and the page's metadata."""
+    rows = q(con, "SELECT url, published, date_source, date_agree, date_disagree "
+                  "FROM articles")
+    ledger = {a["url"]: a for a in built_warehouse.ledger["articles"]}
+    assert {u: str(d) for u, d, *_ in rows} == {u: a["published"] for u, a in ledger.items()}
+    assert {u: s for u, _, s, *_ in rows} == {
+        u: "url" if a["date_in"] == "url" else "feed" for u, a in ledger.items()}
+    support = {u: (agree, disagree) for u, _, _, agree, disagree in rows}
+    by_place: dict[str, set[tuple[int, int]]] = {}
+    for u, a in ledger.items():
+        by_place.setdefault(a["date_in"], set()).add(support[u])
+    assert set(by_place) == {"page", "feed", "url"}
+    assert by_place["url"] == {(1, 0)}
+    # Feed-only pages: the feed alone, or the feed and the URL where the page's own date
+    # was a bogus one (dropped by the sanity rules, so nothing disagrees).
+    assert by_place["feed"] == {(1, 0), (2, 0)}
+    assert all(agree >= 3 and disagree == 0 for agree, disagree in by_place["page"])
 
 
 def test_stories_equal_the_ledger(con: duckdb.DuckDBPyConnection,

@@ -180,7 +180,8 @@ def snapshot(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("sqlsec")
     db = root / "snapshot.duckdb"
     con = connect_writer(db)
-    con.execute("INSERT INTO sources VALUES ('s', 'S', NULL, 'JP', 'en', 'news', NULL)")
+    con.execute("INSERT INTO sources (source_id, name, country, language, kind) "
+                "VALUES ('s', 'S', 'JP', 'en', 'news')")
     con.close()
     (root / "secret.csv").write_text("password\nhunter2\n", encoding="utf-8")
     return db

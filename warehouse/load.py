@@ -58,8 +58,10 @@ def sync_reference(con: duckdb.DuckDBPyConnection, config: SourcesConfig,
     try:
         for s in config.sources:
             con.execute(
-                "INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [s.id, s.name, str(s.homepage), s.country, s.language, s.kind, ts])
+                "INSERT OR REPLACE INTO sources (source_id, name, homepage, country, language, "
+                "kind, updated_at, timezone) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [s.id, s.name, str(s.homepage), s.country, s.language, s.kind, ts,
+                 s.zone])
         con.execute("DELETE FROM entity_aliases")
         con.execute("DELETE FROM entities")
         for e in taxonomy.entities:
@@ -183,7 +185,8 @@ def load_batch(con: duckdb.DuckDBPyConnection, run_id: str, articles: list[Artic
                              a.published, a.date_source, a.fetched_at.replace(tzinfo=None),
                              a.language, a.sitename, a.text, a.word_count, a.content_hash,
                              dup, run_id, a.language_source, a.declared_language,
-                             a.detected_language, a.language_confidence, aid))
+                             a.detected_language, a.language_confidence, aid,
+                             a.date_agree, a.date_disagree))
             signatures.append((aid, a.signature))
             men_rows.extend((aid, *m) for m in a.mentions)
             co_rows.extend((aid, *c) for c in a.co_mentions)
@@ -203,11 +206,12 @@ def load_batch(con: duckdb.DuckDBPyConnection, run_id: str, articles: list[Artic
             "article_id", "source_id", "url", "fetched_url", "title", "author", "published",
             "date_source", "fetched_at", "language", "sitename", "text", "word_count",
             "content_hash", "duplicate_of", "run_id", "language_source", "declared_language",
-            "detected_language", "language_confidence", "story_id"), art_rows, (
+            "detected_language", "language_confidence", "story_id", "date_agree",
+            "date_disagree"), art_rows, (
             pa.int64(), pa.string(), pa.string(), pa.string(), pa.string(), pa.string(),
             pa.date32(), pa.string(), pa.timestamp("us"), pa.string(), pa.string(),
             pa.string(), pa.int32(), pa.string(), pa.int64(), pa.string(), pa.string(),
-            pa.string(), pa.string(), pa.float64(), pa.int64()))
+            pa.string(), pa.string(), pa.float64(), pa.int64(), pa.int32(), pa.int32()))
         insert_arrow(con, "mentions", ("article_id", "entity_id", "body_count", "title_count",
                                         "in_title", "first_offset"), men_rows,
                       (pa.int64(), pa.string(), pa.int32(), pa.int32(), pa.bool_(), pa.int32()))

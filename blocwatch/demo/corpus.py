@@ -1554,7 +1554,8 @@ def _discovery_url(outlet: Outlet) -> tuple[str, str]:
 
 def _sources_yaml() -> str:
     lines = [
-        "# Demo outlets served by blocwatch.demo.server (fictional hosts under .test).",
+        "# Demo outlets served by blocwatch.demo.server (fictional hosts under .test). They",
+        "# date and time everything in UTC (feeds, metadata, bylines), hence timezone: UTC.",
         "settings:",
         '  user_agent: "blocwatch-demo/0.1 (+https://github.com/blocwatch/blocwatch)"',
         "  politeness: {min_delay_s: 0, concurrency: 8, timeout_s: 10, retries: 1}",
@@ -1565,6 +1566,7 @@ def _sources_yaml() -> str:
         key, url = _discovery_url(o)
         lines += [f"  - id: {o.id}", f"    name: {json.dumps(o.name, ensure_ascii=False)}",
                   f"    homepage: http://{o.host}/", f"    country: {o.country}",
+                  "    timezone: UTC",
                   f"    language: {o.language}", f"    kind: {json.dumps(o.kind)}",
                   f"    {key}: [{url}]", "    allow_private_network: true"]
     return "\n".join(lines) + "\n"
