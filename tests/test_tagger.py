@@ -124,6 +124,45 @@ def test_overlaps_resolve_leftmost_longest(shipped: Tagger, text: str,
     assert counts(shipped, text) == Counter(expected)
 
 
+# Every form the press uses for the "Asian NATO" idea, in sentences as published: each is
+# one mention of the concept and none of NATO (the longest match wins).
+ASIAN_NATO_FORMS = [
+    ("en", "Beijing warned against an Asian NATO taking shape."),
+    ("en", "Critics call the pact an Asian-version NATO in all but name."),
+    ("en", "The plan amounts to an Asian version of NATO, the ministry said."),
+    ("en", "Seoul rejected talk of an Asian-Version NATO on Monday."),
+    ("en", "He dismissed fears of a NATO of Asia emerging."),
+    ("en", "Analysts doubt an Asia-Pacific NATO is near."),
+    ("en", "ASIAN NATO FEARS GROW"),
+    ("ja", "中国外務省はアジア版NATOの構築に反対すると表明した。"),
+    ("ja", "「アジア版ＮＡＴＯ」構想について首相は否定した。"),
+    ("zh", "外交部发言人表示，亚洲版北约只会破坏地区稳定。"),
+    ("zh", "美国企图打造“亚太版北约”。"),
+    ("zh", "有学者认为所谓亚洲版“北约”不可能成立。"),
+    ("zh", "他反對建立亞洲版北約。"),
+    ("ko", "중국은 아시아판 나토 구상에 반대했다."),
+    ("ko", "아시아판 NATO 논란이 다시 불거졌다."),
+    ("ru", "Москва выступает против создания азиатской версии НАТО."),
+    ("ru", "Азиатская версия НАТО угрожает стабильности, заявил МИД."),
+    ("ru", "Пекин предупредил об «азиатском НАТО»."),
+    ("ru", "Речь идёт об азиатском НАТО, считают эксперты."),
+    ("ru", "Азиатское НАТО не нужно региону."),
+]
+
+
+@pytest.mark.parametrize(("language", "text"), ASIAN_NATO_FORMS)
+def test_every_asian_nato_form_is_the_concept_not_nato(shipped: Tagger, language: str,
+                                                         text: str) -> None:
+    found = counts(shipped, text)
+    assert found["asian_nato"] == 1, (language, text, found)
+    assert found["nato"] == 0, (language, text, found)
+
+
+def test_nato_alone_is_still_nato(shipped: Tagger) -> None:
+    text = "NATO leaders met in Vilnius; 北约峰会; 나토 정상회의; саммит НАТО; NATOの首脳会議."
+    assert counts(shipped, text) == Counter({"nato": 5})
+
+
 def test_tag_counts_title_and_body_separately(shipped: Tagger) -> None:
     result = shipped.tag("Japan and the Quad", "The Quad met. NATO watched Japan, Japan!")
     assert result.mentions == {
