@@ -71,6 +71,10 @@ async def discover_source(fetcher: Fetcher, source: Source, config: SourcesConfi
         found.setdefault(canonical_url(str(u)), None)
     queue = [str(u) for u in source.feeds] + [str(u) for u in source.sitemaps]
     seen_docs: set[str] = set()
+    # Notes on documents that were read (recovered XML, wrong encoding, skipped links) go
+    # after every failure: run_sources.error keeps the first error of a source, and a
+    # recovered feed must not hide another feed of it that could not be read at all.
+    notes: list[str] = []
     while queue and len(seen_docs) < config.settings.max_feed_pages * max(1, len(
             source.feeds) + len(source.sitemaps)):
         doc_url = queue.pop(0)
@@ -84,14 +88,15 @@ async def discover_source(fetcher: Fetcher, source: Source, config: SourcesConfi
             out.errors.append(f"{doc_url}: {res.error}")
             continue
         try:
-            page = parse_feed(res.body, res.final_url or doc_url)
+            page = parse_feed(res.body, res.final_url or doc_url, res.content_type or "")
         except FeedError as exc:
             out.docs_failed += 1
             out.errors.append(f"{doc_url}: {exc}")
             continue
-        out.docs_ok += 1
+        out.docs_ok += 1  # entries read despite problems count as read
+        notes.extend(f"{doc_url}: {problem}" for problem in page.problems)
         if note := page.invalid_note(doc_url):
-            out.errors.append(note)
+            notes.append(note)
         urls = [canonical_url(e.url) for e in page.entries]
         for entry, url in zip(page.entries, urls, strict=True):
             if found.get(url) is None:
@@ -102,6 +107,7 @@ async def discover_source(fetcher: Fetcher, source: Source, config: SourcesConfi
             known = is_known(urls)
             if len(known) < len(set(urls)):
                 queue.extend(page.next_urls)
+    out.errors.extend(notes)
     out.discovered = len(found)
     known = is_known(list(found))
     out.candidates = [Candidate(u, source.id, d) for u, d in found.items() if u not in known]

@@ -582,14 +582,15 @@ class HostileWeb:
             self._send(h, 404, b"no such page")
 
     def _feeds(self, h: BaseHTTPRequestHandler, path: str) -> None:
-        item = f"<item><link>http://{FEEDS}/a.html</link></item>"
+        # Broken beyond recovery: discovery keeps the good entries of a partly broken
+        # feed (tests/test_discover.py), so these two hold none.
         if path == "/malformed.rss":
             self._send(h, 200, f"<?xml version='1.0'?><rss version='2.0'><channel><title>x"
-                       f"</title>{item}<item><link>http://{FEEDS}/b.html</item></channel></rss>"
+                       f"</title><item><link>http://{FEEDS}/b.html</item></channel></rss>"
                        .encode(), "application/rss+xml")
         elif path == "/truncated.atom":
             full = atom(FEEDS, ["/a.html", "/b.html", "/c.html"])
-            self._send(h, 200, full[:len(full) * 2 // 3], "application/atom+xml")
+            self._send(h, 200, full[:full.index(b"/a.html")], "application/atom+xml")
         elif path == "/page.html":
             self._send(h, 200, article_html("Not a feed", ["This is a web page."]).encode())
         elif path == "/empty.rss":
