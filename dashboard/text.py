@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from blocwatch.analysis import find_term
 from blocwatch.tagger import Tagger
 from blocwatch.taxonomy import Alias, Entity, Taxonomy
 
@@ -82,22 +83,20 @@ def safe_url(url: object) -> str | None:
     return url.strip() if scheme in ("http", "https") else None
 
 
-def kwic(text: str, term: str, width: int = 70, limit: int = 5) -> list[tuple[str, str, str]]:
+def kwic(text: str, term: str, width: int = 70, limit: int = 5,
+         language: str | None = None) -> list[tuple[str, str, str]]:
     """Keyword-in-context lines: (left context, the match, right context).
 
-    Terms are lower-cased words or two-word phrases (see the keywords table), so the match
-    is case-insensitive, whole-word, and lets any whitespace join a phrase's words.
+    Terms are base forms or two-word phrases of them (see the keywords table and
+    blocwatch.analysis), so the match is every word of ``text`` whose base form is the
+    term in the article's ``language`` (конференция finds "конференции", 관계자 finds
+    "관계자들은"), or every phrase whose term it is. Contexts are ``width`` characters
+    either side, whitespace collapsed, "…" where the text goes on.
     """
-    words = [re.escape(w) for w in term.split()]
-    if not words:
-        return []
-    pattern = re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)", re.IGNORECASE)
     lines = []
-    for m in pattern.finditer(text):
-        left = " ".join(text[max(0, m.start() - width):m.start()].split())
-        right = " ".join(text[m.end():m.end() + width].split())
-        lines.append((("…" if m.start() > width else "") + left, m.group(0),
-                      right + ("…" if m.end() + width < len(text) else "")))
-        if len(lines) >= limit:
-            break
+    for start, end in find_term(text, term, language)[:limit]:
+        left = " ".join(text[max(0, start - width):start].split())
+        right = " ".join(text[end:end + width].split())
+        lines.append((("…" if start > width else "") + left, text[start:end],
+                      right + ("…" if end + width < len(text) else "")))
     return lines

@@ -19,6 +19,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from blocwatch.analysis import find_term
+
 __all__ = ["UNITS", "baseline_before", "distinctive_terms", "keyword_in_context"]
 
 UNITS = ("article", "story")
@@ -71,8 +73,45 @@ def keyword_in_context(con: duckdb.DuckDBPyConnection, entity: str, term: str, s
                        width: int = 80) -> pd.DataFrame:
     """Snippets of ``term`` in the articles naming ``entity`` from ``start`` to ``end``,
     newest first: article_id, story_id, published, source_id, title, url, left_context,
-    keyword, right_context (``width`` characters either side)."""
+    keyword, right_context (``width`` characters either side of the term's first
+    occurrence; ``keyword`` is the text as written there).
+
+    The articles are those whose keywords include ``term``; in each, the occurrence is
+    found by blocwatch.analysis in the article's language, so a base form finds its
+    inflected forms (конференция: "конференции") and a Korean noun its particles.
+    """
     _check(unit, (start, end))
     params: dict[str, Any] = {"entity": entity, "term": term, "start": start, "end": end,
-                              "unit": unit, "limit": int(limit), "width": int(width)}
-    return con.execute(_sql("keyword_in_context"), params).df()
+                              "unit": unit}
+    result = con.execute(_sql("keyword_in_context"), params)
+    rows: list[pd.DataFrame] = []
+    found = 0
+    # Candidates arrive newest first; stop analysing once ``limit`` lines are found.
+    while found < limit:
+        chunk = result.fetch_df_chunk()
+        if chunk.empty:
+            break
+        spans = [_first_occurrence(text, term, language) for text, language
+                 in zip(chunk["text"], chunk["language"], strict=True)]
+        chunk = chunk.assign(span=spans)[[s is not None for s in spans]].head(limit - found)
+        found += len(chunk)
+        rows.append(chunk)
+    if not rows:
+        return pd.DataFrame(columns=[*_KWIC_COLUMNS, "left_context", "keyword",
+                                     "right_context"])
+    out = pd.concat(rows, ignore_index=True)
+    texts, spans = out["text"].tolist(), out["span"].tolist()
+    out["left_context"] = [t[max(0, s - width):s] for t, (s, _) in zip(texts, spans,
+                                                                        strict=True)]
+    out["keyword"] = [t[s:e] for t, (s, e) in zip(texts, spans, strict=True)]
+    out["right_context"] = [t[e:e + width] for t, (_, e) in zip(texts, spans, strict=True)]
+    return out[[*_KWIC_COLUMNS, "left_context", "keyword", "right_context"]]
+
+
+_KWIC_COLUMNS = ["article_id", "story_id", "published", "source_id", "title", "url"]
+
+
+def _first_occurrence(text: str | None, term: str, language: str | None
+                      ) -> tuple[int, int] | None:
+    spans = find_term(text or "", term, language)
+    return spans[0] if spans else None

@@ -2,7 +2,7 @@
 -- $since bounds the days read (widened by the caller until $limit rows are found).
 WITH /*filtered*/
 SELECT a.article_id, a.published, coalesce(s.name, a.source_id) AS outlet, a.title, a.url,
-       a.text
+       a.text, a.language
 FROM filtered f
 JOIN mentions m USING (article_id)
 JOIN keywords k USING (article_id)

@@ -77,7 +77,8 @@ with ui.guard():
     arts = data.kwic_articles(ctx.snap, f, entity, term)
     lines = [{"published": r.published, "outlet": r.outlet, "left": left_, "term": mid,
               "right": right_, "title": r.title, "article_id": r.article_id}
-             for r in arts.itertuples() for left_, mid, right_ in kwic(r.text or "", term)]
+             for r in arts.itertuples()
+             for left_, mid, right_ in kwic(r.text or "", term, language=r.language)]
     kw = pd.DataFrame(lines, columns=["published", "outlet", "left", "term", "right", "title",
                                       "article_id"])
     st.caption(f"{len(kw)} lines from {len(arts)} articles naming {name} that use "
