@@ -20,11 +20,8 @@ import json
 import os
 import platform
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -32,120 +29,21 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx
-import psutil
-
 from bench import stages, synth
+from bench.harness import REPO, child_process, free_port, prefect_api, run_child, wait_http
 from bench.pages import MIN_PAGE_BYTES, inflate_web
-
-REPO = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait(url: str, proc: subprocess.Popen, timeout: float = 180.0,
-          headers: dict[str, str] | None = None) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{proc.args} exited with {proc.returncode}")
-        try:
-            if httpx.get(url, timeout=2, headers=headers).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise TimeoutError(f"{url} did not answer within {timeout} s")
-
-
-@contextmanager
-def _process(args: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen]:
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT)
-        try:
-            yield proc
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-
-
-@contextmanager
-def prefect_api(work: Path) -> Iterator[dict[str, str]]:
-    """Environment for children: the Prefect server in PREFECT_API_URL, or a temporary one
-    (SQLite in the work folder, on a free port) for the benchmark's duration."""
-    if os.environ.get("PREFECT_API_URL"):
-        yield dict(os.environ)
-        return
-    home = work / "prefect-home"
-    home.mkdir()
-    port = _free_port()
-    env = {**os.environ, "PREFECT_HOME": str(home),
-           "PREFECT_API_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{home}/prefect.db",
-           "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_UI_ENABLED": "false",
-           "PREFECT_SERVER_LOGGING_LEVEL": "WARNING"}
-    api = f"http://127.0.0.1:{port}/api"
-    with _process([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port",
-                   str(port)], env, work / "prefect-server.log") as proc:
-        _wait(f"{api}/health", proc)
-        yield {**env, "PREFECT_API_URL": api}
 
 
 @contextmanager
 def demo_web(web_dir: Path, work: Path) -> Iterator[dict[str, str]]:
     """The demo web served by its own process (a real site's server is not on the
     machine that ingests): yields the host -> 127.0.0.1:port map."""
-    port = _free_port()
+    port = free_port()
     hosts = sorted(p.name for p in web_dir.iterdir() if p.is_dir())
-    with _process([sys.executable, "-m", "blocwatch.demo.server", str(web_dir), "--port",
+    with child_process([sys.executable, "-m", "blocwatch.demo.server", str(web_dir), "--port",
                    str(port)], dict(os.environ), work / "demo-web.log") as proc:
-        _wait(f"http://127.0.0.1:{port}/robots.txt", proc, 60, {"Host": hosts[0]})
+        wait_http(f"http://127.0.0.1:{port}/robots.txt", proc, 60, {"Host": hosts[0]})
         yield {h: f"127.0.0.1:{port}" for h in hosts}
-
-
-def run_child(mode: str, spec: dict[str, Any], env: dict[str, str],
-              log: Path) -> dict[str, Any]:
-    """Run bench.child; return its result with the peak RSS of its process tree (MB)."""
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "bench.child", mode, json.dumps(spec)],
-                                env=env, stdout=subprocess.PIPE, stderr=out, cwd=REPO)
-        peak = [0]
-        done = threading.Event()
-
-        def sample() -> None:
-            root = psutil.Process(proc.pid)
-            while not done.is_set():
-                try:
-                    tree = [root, *root.children(recursive=True)]
-                    rss = 0
-                    for p in tree:
-                        try:
-                            rss += p.memory_info().rss
-                        except psutil.Error:
-                            pass
-                    peak[0] = max(peak[0], rss)
-                except psutil.Error:
-                    return
-                done.wait(0.1)
-
-        watcher = threading.Thread(target=sample, daemon=True)
-        watcher.start()
-        stdout, _ = proc.communicate()
-        done.set()
-        watcher.join()
-    lines = [ln for ln in stdout.decode().splitlines() if ln.startswith("BENCH-RESULT ")]
-    if proc.returncode != 0 or not lines:
-        raise RuntimeError(f"bench.child {mode} failed (exit {proc.returncode}); see {log}")
-    result = json.loads(lines[-1].removeprefix("BENCH-RESULT "))
-    result["peak_rss_mb"] = round(peak[0] / 2**20, 1)
-    return result
 
 
 def make_corpus(root: Path, articles: int, seed: int) -> tuple[Path, dict[str, Any], dict]:

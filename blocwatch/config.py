@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
 
-from blocwatch.dates import country_timezone
+from blocwatch.dates import AS_WRITTEN, country_timezone
 from blocwatch.errors import ConfigError
 from blocwatch.yamlconf import read_yaml_mapping, validate_entries
 
@@ -59,8 +59,8 @@ class Source(BaseModel):
     # The outlet's first publication day: an earlier date on one of its pages is a template
     # default or a date quoted in the text, so the next date source is tried.
     first_date: date | None = None
-    # IANA time zone whose calendar day is the publication day ("Asia/Tokyo"); default:
-    # the country's (blocwatch.dates.country_timezone).
+    # IANA time zone whose calendar day is the publication day ("Asia/Tokyo"), or
+    # "as-written" (the day as feed and page write it); default: the country's zone.
     timezone: str | None = None
 
     @field_validator("id")
@@ -68,6 +68,14 @@ class Source(BaseModel):
     def _id_shape(cls, v: str) -> str:
         if not _ID_RE.match(v):
             raise ValueError("id must be lowercase letters, digits and underscores")
+        return v
+
+    @field_validator("country", mode="before")
+    @classmethod
+    def _yaml_boolean(cls, v: object) -> object:
+        if isinstance(v, bool):
+            # YAML 1.1 reads an unquoted NO (Norway), and ON, YES..., as a boolean.
+            raise ValueError('YAML read the country code as a boolean: quote it ("NO")')
         return v
 
     @field_validator("country")
@@ -78,7 +86,7 @@ class Source(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, v: str | None) -> str | None:
-        if v is None:
+        if v is None or v == AS_WRITTEN:
             return v
         try:
             ZoneInfo(v)

@@ -20,7 +20,8 @@ Every source passes the sanity rules first: no day more than ``MAX_FUTURE`` afte
 none before the floor (``EARLIEST_DATE`` or the outlet's ``first_date``). A time with an
 offset (a feed's pubDate, the page's published time) is turned into the day in the
 outlet's own time zone, so an article published at 00:30 in Tokyo is dated that day, not
-the day before as UTC would have it.
+the day before as UTC would have it. An outlet whose zone is unknown (``timezone:
+as-written``) keeps each day as its feed and pages write it.
 
 Then the sources vote: each names a day with its weight (``WEIGHTS``); the day with most
 weight wins, ties going to the source first in ``PRIORITY``. Weights, in words: a feed's
@@ -47,7 +48,7 @@ import lxml.html
 
 from blocwatch.urls import date_from_url
 
-__all__ = ["EARLIEST_DATE", "MAX_FUTURE", "PRIORITY", "WEIGHTS", "DateCandidate",
+__all__ = ["AS_WRITTEN", "EARLIEST_DATE", "MAX_FUTURE", "PRIORITY", "WEIGHTS", "DateCandidate",
            "DateChoice", "choose", "country_timezone", "date_evidence", "local_day",
            "metadata_date", "published_times", "visible_date"]
 
@@ -130,11 +131,14 @@ def _zone(name: str | None) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
+AS_WRITTEN = "as-written"
+
+
 def local_day(when: datetime | date, timezone: str | None) -> date:
-    """The calendar day of ``when`` in ``timezone``; a naive time or a bare date is taken
-    as already local."""
+    """The calendar day of ``when`` in ``timezone``; with no zone (None or ``AS_WRITTEN``),
+    a naive time or a bare date, the day as written."""
     if isinstance(when, datetime):
-        if when.tzinfo is None:
+        if when.tzinfo is None or timezone in (None, AS_WRITTEN):
             return when.date()
         return when.astimezone(_zone(timezone)).date()
     return when
@@ -226,7 +230,7 @@ def published_times(html: str) -> list[datetime]:
 def _in_zone(day: date, times: list[datetime], timezone: str | None) -> date:
     """htmldate reads the day as written; where the page states that moment with its
     offset, the outlet's own day is the one that counts."""
-    if not timezone:
+    if timezone in (None, AS_WRITTEN):
         return day
     for dt in times:
         if dt.date() == day:

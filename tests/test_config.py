@@ -117,3 +117,16 @@ def test_source_politeness_overrides_only_what_it_sets(tmp_path: Path) -> None:
 def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read file"):
         load_sources(tmp_path / "nope.yaml")
+
+
+def test_an_unquoted_norway_gets_a_clear_message(tmp_path: Path) -> None:
+    """YAML 1.1 reads `country: NO` as false; the message says to quote it."""
+    path = tmp_path / "sources.yaml"
+    path.write_text("sources:\n  - id: nrk\n    name: NRK\n    homepage: https://www.nrk.no/\n"
+                    "    country: NO\n    language: en\n    feeds: [https://www.nrk.no/rss]\n",
+                    encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"country.*quote it \(\"NO\"\)"):
+        load_sources(path)
+    path.write_text(path.read_text(encoding="utf-8").replace("NO\n", '"NO"\n'),
+                    encoding="utf-8")
+    assert load_sources(path).sources[0].country == "NO"

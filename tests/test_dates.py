@@ -187,8 +187,10 @@ def test_a_time_counts_on_the_outlet_s_calendar() -> None:
     head = '<meta property="article:published_time" content="2026-07-08T00:30:00+09:00">'
     assert evidence(html(head), timezone="Asia/Tokyo") == (date(2026, 7, 8), "page")
     assert evidence(html(head), timezone="America/New_York") == (date(2026, 7, 7), "page")
-    # No zone known: the day as the page writes it.
+    # No zone known: the day as the page and the feed write it.
     assert evidence(html(head)) == (date(2026, 7, 8), "page")
+    assert evidence(html(head), timezone="as-written") == (date(2026, 7, 8), "page")
+    assert evidence(html(), feed=late, timezone="as-written") == (date(2026, 7, 7), "feed")
 
 
 def test_time_zones_default_from_the_country() -> None:
@@ -216,6 +218,7 @@ def test_sources_yaml_timezone(tmp_path: Path) -> None:
     assert load_sources(write("")).sources[0].zone == "Asia/Tokyo"
     assert load_sources(write("    timezone: Europe/London\n")).sources[0].zone == (
         "Europe/London")
+    assert load_sources(write("    timezone: as-written\n")).sources[0].zone == "as-written"
     with pytest.raises(ConfigError, match="timezone.*unknown time zone 'Mars/Olympus'"):
         load_sources(write("    timezone: Mars/Olympus\n"))
 
