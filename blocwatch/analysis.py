@@ -62,7 +62,7 @@ SEGMENTED = frozenset({"ja", "zh", "ko"})
 _OWN_LIST_ONLY = frozenset({"en", "ru", "ko"})
 # Sudachi refuses more than 49,149 bytes at once; lines longer than this are cut.
 _SUDACHI_MAX_BYTES = 40_000
-# Per-process memo of word -> (base, stop) for the word-pattern languages; cleared when it
+# Per-process memo of word -> WordForm for the word-pattern languages; cleared when it
 # grows past this, so a long run's vocabulary cannot grow it without bound.
 _MEMO_LIMIT = 200_000
 
@@ -91,20 +91,13 @@ def _word_re() -> re.Pattern[str]:
     return re.compile(_word_pattern())
 
 
-@functools.cache
-def _word_gap_re() -> re.Pattern[str]:
-    # A word and, if the next word follows after spaces only (no line break, no
-    # punctuation), those spaces: findall then yields words and phrase joints without a
-    # Python-level look at each word's position.
-    letter = rf"[^\W\d_{SPACELESS_CLASS}]"
-    return re.compile(rf"({_word_pattern()})((?:[^\S\n]+(?={letter}))?)")
-
-
 # The same for lowercased ASCII text, where every class above reduces to [a-z0-9]; about
 # three times faster, and most English copy is ASCII once quotes and dashes are mapped.
-_ASCII_WORD_GAP_RE = re.compile(
-    r"((?<![a-z0-9])[a-z][a-z0-9]*(?:['-][a-z0-9]+)*)((?:[^\S\n]+(?=[a-z]))?)")
 _ASCII_WORD_RE = re.compile(r"(?<![a-z0-9])[a-z][a-z0-9]*(?:['-][a-z0-9]+)*")
+# A word and, if the next word follows after spaces only (no line break, no punctuation:
+# the rule of separator()), those spaces: findall then yields words and phrase joints
+# without a Python-level look at each word's position.
+_ASCII_WORD_GAP_RE = re.compile(rf"({_ASCII_WORD_RE.pattern})((?:[^\S\n]+(?=[a-z]))?)")
 
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "‐": "-", "‑": "-"})
 # Typographic punctuation that is never part of a word, mapped one character to one
@@ -265,7 +258,7 @@ def _lemmatizer(code: str) -> Callable[[str], tuple[str, bool]]:
             return word, False
         try:
             base = simplemma.lemmatize(word, lang=code).lower()
-        except ValueError:  # a language simplemma lists but cannot load
+        except Exception:  # one odd word must not cost the article its keywords
             return word, False
         # The table has entries like "etc" -> "etc.": a base form must still be one word.
         return (base if _word_re().fullmatch(base) else word), False
@@ -351,6 +344,10 @@ def _load_jieba() -> Any:
 
 
 def _private_dir(name: str) -> str:
+    """A directory under the temp directory that only this user can write, shared by the
+    user's processes; a fresh one if the shared one is not safe."""
+    if not hasattr(os, "getuid"):  # Windows: the temp directory is per user already
+        return tempfile.gettempdir()
     path = os.path.join(tempfile.gettempdir(), f"{name}-{os.getuid()}")
     try:
         os.mkdir(path, 0o700)
@@ -395,7 +392,7 @@ def _has_letter(surface: str) -> bool:
     return any(ch.isalpha() for ch in surface)
 
 
-# Sudachi parts of speech (first level, or first two) that are content words.
+# Sudachi parts of speech (first two levels) of content words.
 _JA_CONTENT = frozenset({("名詞", "普通名詞"), ("名詞", "固有名詞"), ("形状詞", "一般"),
                          ("形状詞", "タリ")})
 
@@ -451,21 +448,19 @@ def _analyze_ko(text: str) -> list[Token]:
             tag = m.tag.split("-")[0]
             start = offset + m.start
             end = start + m.len
-            if tag == "XSN" and m.form != "들" and tokens and tokens[-1].end == start \
-                    and not tokens[-1].stop:
+            if (tag == "XSN" and m.form != "들" and tokens and tokens[-1].end == start
+                    and not tokens[-1].stop):
                 # A derivational suffix makes a new noun (건설적, 현실화); the plural
                 # 들 does not (관계자들 is 관계자).
-                prev = tokens[-1]
-                tokens[-1] = Token(prev.base + m.form, prev.start, end, prev.base + m.form
-                                   in stop)
-                continue
-            if tag in _KO_NOUNS:
+                base = tokens[-1].base + m.form
+                tokens[-1] = Token(base, tokens[-1].start, end, base in stop)
+            elif tag in _KO_NOUNS:
                 base = unicodedata.normalize("NFKC", m.form).lower()
                 tokens.append(Token(base, start, end, base in stop))
-            elif tag in _KO_PREDICATES:
-                tokens.append(Token(m.lemma, start, end, True))
-            elif tag in _KO_FUNCTION:
-                tokens.append(Token(m.form, start, end, True))
+            elif tag in _KO_PREDICATES or tag in _KO_FUNCTION:
+                # Verbs and adjectives (and auxiliaries, copulas) in dictionary form.
+                base = m.lemma if tag.startswith("V") else m.form
+                tokens.append(Token(base, start, end, True))
     return tokens
 
 

@@ -24,6 +24,8 @@ from blocwatch.analysis import find_term
 __all__ = ["UNITS", "baseline_before", "distinctive_terms", "keyword_in_context"]
 
 UNITS = ("article", "story")
+# keyword_in_context's columns before the three of the snippet.
+_KWIC_COLUMNS = ["article_id", "story_id", "published", "source_id", "title", "url"]
 
 
 @functools.cache
@@ -84,31 +86,37 @@ def keyword_in_context(con: duckdb.DuckDBPyConnection, entity: str, term: str, s
     params: dict[str, Any] = {"entity": entity, "term": term, "start": start, "end": end,
                               "unit": unit}
     result = con.execute(_sql("keyword_in_context"), params)
-    rows: list[pd.DataFrame] = []
+    parts: list[pd.DataFrame] = []
     found = 0
-    # Candidates arrive newest first; stop analysing once ``limit`` lines are found.
+    # Candidates arrive newest first: analyse them only until ``limit`` lines are found.
     while found < limit:
         chunk = result.fetch_df_chunk()
         if chunk.empty:
             break
-        spans = [_first_occurrence(text, term, language) for text, language
-                 in zip(chunk["text"], chunk["language"], strict=True)]
-        chunk = chunk.assign(span=spans)[[s is not None for s in spans]].head(limit - found)
-        found += len(chunk)
-        rows.append(chunk)
-    if not rows:
-        return pd.DataFrame(columns=[*_KWIC_COLUMNS, "left_context", "keyword",
-                                     "right_context"])
-    out = pd.concat(rows, ignore_index=True)
-    texts, spans = out["text"].tolist(), out["span"].tolist()
-    out["left_context"] = [t[max(0, s - width):s] for t, (s, _) in zip(texts, spans,
-                                                                        strict=True)]
-    out["keyword"] = [t[s:e] for t, (s, e) in zip(texts, spans, strict=True)]
-    out["right_context"] = [t[e:e + width] for t, (_, e) in zip(texts, spans, strict=True)]
-    return out[[*_KWIC_COLUMNS, "left_context", "keyword", "right_context"]]
+        rows: list[int] = []
+        spans: list[tuple[int, int]] = []
+        for i, (text, language) in enumerate(zip(chunk["text"], chunk["language"],
+                                                 strict=True)):
+            span = _first_occurrence(text, term, language)
+            if span is not None:
+                rows.append(i)
+                spans.append(span)
+                if found + len(rows) >= limit:
+                    break
+        found += len(rows)
+        parts.append(_snippets(chunk.iloc[rows], spans, width))
+    columns = [*_KWIC_COLUMNS, "left_context", "keyword", "right_context"]
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(parts, ignore_index=True)[columns]
 
 
-_KWIC_COLUMNS = ["article_id", "story_id", "published", "source_id", "title", "url"]
+def _snippets(rows: pd.DataFrame, spans: list[tuple[int, int]], width: int) -> pd.DataFrame:
+    """``rows`` with the context either side of each row's span and the span's text."""
+    pairs = list(zip(rows["text"], spans, strict=True))
+    return rows.assign(left_context=[t[max(0, s - width):s] for t, (s, _) in pairs],
+                       keyword=[t[s:e] for t, (s, e) in pairs],
+                       right_context=[t[e:e + width] for t, (_, e) in pairs])
 
 
 def _first_occurrence(text: str | None, term: str, language: str | None

@@ -5,15 +5,13 @@
 -- with blocwatch.analysis, which SQL cannot: "конференция" is in the text as
 -- "конференции", 관계자 as "관계자들은".
 WITH named AS (
-    SELECT DISTINCT a.article_id, a.story_id, a.published, a.source_id, a.title, a.url,
-           a.text, a.language
-    FROM mentions m
-    JOIN articles a USING (article_id)
-    JOIN keywords k USING (article_id)
-    WHERE m.entity_id = $entity
-      AND k.term = $term
-      AND a.duplicate_of IS NULL
+    SELECT a.article_id, a.story_id, a.published, a.source_id, a.title, a.url, a.text,
+           a.language
+    FROM articles a
+    WHERE a.duplicate_of IS NULL
       AND a.published BETWEEN $start::DATE AND $end::DATE
+      AND a.article_id IN (SELECT article_id FROM mentions WHERE entity_id = $entity)
+      AND a.article_id IN (SELECT article_id FROM keywords WHERE term = $term)
 ),
 picked AS (
     SELECT * FROM named
