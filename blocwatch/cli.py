@@ -126,6 +126,40 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_unpark(args: argparse.Namespace) -> int:
+    from flows.common import writer_lock
+    from warehouse.db import connect_writer
+    from warehouse.load import unpark
+    from warehouse.publish import publish
+
+    if not (args.urls or args.source or args.all):
+        raise BlocwatchError("name URLs, or --source SOURCE_ID, or --all")
+    paths = data_paths(args.data_dir).ensure()
+    with writer_lock(paths.lock, args.lock_timeout, _StderrLog()) as locked:
+        if not locked:
+            raise BlocwatchError(f"the warehouse lock {paths.lock} is held by a running flow")
+        con = connect_writer(paths.work_db)
+        try:
+            n = unpark(con, args.urls, args.source)
+            if n:
+                # The dashboard and analysts read the snapshot: show them the change now.
+                publish(con, paths.work_db, paths.published_db)
+        finally:
+            con.close()
+    print(f"unparked {n} URL{'s' if n != 1 else ''}; the next run fetches "
+          f"{'them' if n != 1 else 'it'}")
+    return 0
+
+
+class _StderrLog:
+    """The logger writer_lock expects, for a command run outside a flow."""
+
+    def info(self, msg: str, *args: object) -> None:
+        print(msg % args, file=sys.stderr)
+
+    warning = info
+
+
 def cmd_dashboard(args: argparse.Namespace) -> int:
     env = dict(os.environ)
     if args.data_dir:
@@ -269,6 +303,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sources", help="sources file (default ./sources.yaml)")
     p.add_argument("--taxonomy", help="taxonomy file (default ./taxonomy.yaml)")
     p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("unpark", help="fetch parked URLs again in the next run (forget "
+                       "their failure streaks)")
+    _add_common(p)
+    p.add_argument("urls", nargs="*", metavar="URL", help="URLs as listed on the dashboard")
+    p.add_argument("--source", metavar="SOURCE_ID", help="every parked URL of this outlet")
+    p.add_argument("--all", action="store_true", help="every parked URL")
+    p.add_argument("--lock-timeout", type=float, default=60.0,
+                   help="seconds to wait for a running flow (default 60)")
+    p.set_defaults(func=cmd_unpark)
 
     p = sub.add_parser("dashboard", help="start the Streamlit dashboard")
     _add_common(p)

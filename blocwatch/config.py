@@ -21,15 +21,21 @@ DEFAULT_USER_AGENT = (
 
 
 class Politeness(BaseModel):
-    """How hard blocwatch may hit one site."""
+    """How hard blocwatch may hit one site, and how much of a run it may cost."""
 
     model_config = ConfigDict(extra="forbid")
-    min_delay_s: float = Field(5.0, ge=0, description="seconds between requests to one host")
+    min_delay_s: float = Field(5.0, ge=0, description="seconds between requests to one host; "
+                               "robots.txt's Crawl-delay raises it for that host")
     concurrency: int = Field(2, ge=1, le=16, description="parallel connections to one host")
-    timeout_s: float = Field(30.0, gt=0, description="connect/read timeout of one request")
+    timeout_s: float = Field(30.0, gt=0, description="deadline of one request: connect, "
+                             "response headers and the whole body")
     max_bytes: int = Field(10_000_000, gt=0, description="larger bodies are cut off and failed")
-    retries: int = Field(2, ge=0, le=10, description="extra tries after a transient error")
+    retries: int = Field(2, ge=0, le=10, description="extra tries after a transient error "
+                         "(a trickling body is not retried in the same run)")
     obey_robots: bool = True
+    host_budget_s: float = Field(900.0, gt=0, description="wall time a run may spend on one "
+                                 "host's requests, waits included; its remaining URLs are "
+                                 "deferred to the next run")
 
 
 class Settings(BaseModel):
@@ -38,6 +44,10 @@ class Settings(BaseModel):
     politeness: Politeness = Politeness()
     max_feed_pages: int = Field(100, ge=1, description="how far to follow paged feeds")
     batch_size: int = Field(250, ge=1, description="articles fetched and loaded per task run")
+    park_after_runs: int = Field(3, ge=0, description="a URL failing temporarily in this many "
+                                 "runs in a row is parked (not fetched) for a day, then 2, 4, "
+                                 "... days after each further failure; 0: never park")
+    park_max_days: int = Field(64, ge=1, description="longest parking after one failure")
 
 
 class Source(BaseModel):

@@ -1,5 +1,6 @@
-"""Polite, bounded HTTP fetching: robots.txt, per-host delay and concurrency, size caps,
-bounded retries that honour Retry-After, and refusal of non-public addresses.
+"""Polite, bounded HTTP fetching: robots.txt (rules and Crawl-delay), per-host delay,
+concurrency and time budget, size caps, a whole-request deadline, bounded retries that
+honour Retry-After, and refusal of non-public addresses.
 
 Everything a server sends is untrusted: bodies are decompressed by hand so a gzip bomb is
 cut at the cap before it is inflated, every redirect hop is checked again, and the
@@ -10,10 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import math
 import socket
 import time
 import zlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -33,6 +36,16 @@ DEFAULT_429_BACKOFF_S = 30.0
 ROBOTS_MAX_BYTES = 500 * 1024
 TRANSIENT_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 REDIRECT_STATUS = frozenset({301, 302, 303, 307, 308})
+# Crawl-delay is honoured as written, however long: the host's time budget bounds what it
+# costs a run (a delay beyond the budget defers the host's URLs without waiting). Only an
+# infinite one is read as this, to keep the arithmetic finite.
+MAX_CRAWL_DELAY_S = 86_400.0
+# A deadline that ends a body whose last bytes came within this share of timeout_s is a
+# trickle (the server keeps sending, too slowly to ever finish); an older last byte is a
+# stall, which may pass and is retried.
+TRICKLE_RECENT_SHARE = 0.5
+# The outcome of a URL not fetched because its host spent its time budget for the run.
+DEFERRED = "deferred"
 
 # Addresses Python's ipaddress calls global that are still no place for a crawler: the
 # IETF protocol block holding Oracle Cloud's metadata service (192.0.0.192).
@@ -49,6 +62,7 @@ class FetchResult:
 
     url: str
     # ok | http_error | timeout | network | too_large | not_html | robots | blocked | bad_url
+    # | deferred (not tried: the host's time budget for the run is spent)
     outcome: str
     final_url: str | None = None
     status: int | None = None
@@ -62,6 +76,10 @@ class FetchResult:
     @property
     def ok(self) -> bool:
         return self.outcome == "ok"
+
+    @property
+    def deferred(self) -> bool:
+        return self.outcome == DEFERRED
 
     @property
     def content_type(self) -> str:
@@ -144,12 +162,41 @@ async def _system_resolver(host: str, port: int) -> list[str]:
 @dataclass
 class HostMemory:
     """Per-host facts that outlive one Fetcher (one event loop): when the host may next be
-    asked, and its parsed robots.txt. Batches run one after another, each in its own loop,
-    and must still keep each host's spacing and read robots.txt once per run."""
+    asked, its parsed robots.txt and Crawl-delay, and how much of its time budget the run
+    has spent. Batches run one after another, each in its own loop, and must still keep
+    each host's spacing, read robots.txt once per run and share one budget."""
 
     next_slot: dict[str, float] = field(default_factory=dict)
     last_sent: dict[str, float] = field(default_factory=dict)
     robots: dict[str, Protego | _RobotsUnavailable | None] = field(default_factory=dict)
+    crawl_delay: dict[str, float] = field(default_factory=dict)
+    # Wall time with at least one fetch in progress on the host (waiting for a slot or a
+    # connection counts: it is time the run spends because of that host), closed spans
+    # only; the open one is measured from active_since.
+    busy_s: dict[str, float] = field(default_factory=dict)
+    active: dict[str, int] = field(default_factory=dict)
+    active_since: dict[str, float] = field(default_factory=dict)
+
+    def busy(self, key: str, now: float) -> float:
+        """Seconds of the run spent on ``key`` so far, the span in progress included."""
+        spent = self.busy_s.get(key, 0.0)
+        if self.active.get(key, 0):
+            spent += now - self.active_since[key]
+        return spent
+
+    @contextmanager
+    def working_on(self, key: str) -> Iterator[None]:
+        """Count the time of the body against ``key``'s budget (overlaps counted once)."""
+        if not self.active.get(key, 0):
+            self.active_since[key] = time.monotonic()
+        self.active[key] = self.active.get(key, 0) + 1
+        try:
+            yield
+        finally:
+            self.active[key] -= 1
+            if not self.active[key]:
+                self.busy_s[key] = (self.busy_s.get(key, 0.0)
+                                    + time.monotonic() - self.active_since[key])
 
 
 class _HostState:
@@ -189,6 +236,49 @@ class _HostState:
     @robots.setter
     def robots(self, value: Protego | _RobotsUnavailable | None) -> None:
         self.memory.robots[self.key] = value
+
+    @property
+    def crawl_delay(self) -> float:
+        return self.memory.crawl_delay.get(self.key, 0.0)
+
+    @property
+    def delay(self) -> float:
+        """Seconds between two requests: min_delay_s, or robots.txt's Crawl-delay if longer."""
+        return max(self.politeness.min_delay_s, self.crawl_delay)
+
+    def budget_left(self, now: float) -> float:
+        return self.politeness.host_budget_s - self.memory.busy(self.key, now)
+
+
+class _OverBudget(Exception):
+    """The host's time budget cannot fit another request in this run."""
+
+
+@dataclass
+class _Attempt:
+    """How far one request got: a timeout's message says which part was slow, and a
+    trickle (not worth retrying) is told from a stall (worth it)."""
+
+    timeout_s: float
+    phase: str = "connect"  # connect -> sent (request written) -> body (headers in)
+    body_bytes: int = 0
+    last_data: float = 0.0
+    deadline: asyncio.Timeout | None = None
+
+    def describe_timeout(self, exc: BaseException) -> tuple[str, bool]:
+        """What happened, and whether trying again in this run may help."""
+        t = f"{self.timeout_s:g} s"
+        if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout) or self.phase == "connect":
+            return f"connect timed out after {t}", True
+        if self.phase == "sent":
+            return f"no response: timed out after {t}", True
+        recent = time.monotonic() - self.last_data < self.timeout_s * TRICKLE_RECENT_SHARE
+        if isinstance(exc, TimeoutError) and self.body_bytes and recent:
+            # The same server will trickle again seconds later: a retry would double what
+            # the URL costs for nothing. The next run asks again (and parking counts it).
+            return (f"gave up after {t}: the server sent {self.body_bytes} bytes of the body "
+                    "in that time, a trickle", False)
+        return f"body stalled after {self.body_bytes} bytes: timed out after {t}", True
 
 
 @dataclass(frozen=True)
@@ -342,32 +432,61 @@ class Fetcher:
 
     async def _wait_turn(self, state: _HostState) -> None:
         # Reserve the next slot under the lock, sleep outside it, so requests to one host
-        # are spaced by min_delay_s even when several run concurrently.
+        # are spaced by its delay even when several run concurrently. A slot the host's
+        # time budget cannot reach is not reserved and not waited for: sleeping first and
+        # deferring after would spend the run's time for nothing.
         async with state.lock:
             now = time.monotonic()
             slot = max(now, state.next_slot)
-            state.next_slot = slot + state.politeness.min_delay_s
+            left = state.budget_left(now)
+            if slot - now >= left:
+                raise _OverBudget(self._over_budget_reason(state, slot - now, left))
+            state.next_slot = slot + state.delay
         if slot > now:
             await self._sleep(slot - now)
 
-    async def _keep_spacing(self, state: _HostState) -> None:
+    @staticmethod
+    def _over_budget_reason(state: _HostState, wait: float, left: float) -> str:
+        budget = state.politeness.host_budget_s
+        if left <= 0:
+            return (f"deferred to the next run: {state.key} has used its time budget of "
+                    f"{budget:g} s for this run")
+        why = (f" (robots.txt asks for a Crawl-delay of {state.crawl_delay:g} s)"
+               if state.crawl_delay > state.politeness.min_delay_s else "")
+        return (f"deferred to the next run: the next request {state.key} allows is "
+                f"{wait:.1f} s away, beyond the {left:.1f} s left of its {budget:g} s time "
+                f"budget for this run{why}")
+
+    async def _keep_spacing(self, state: _HostState, attempt: _Attempt | None) -> None:
         # The slot reserved in _wait_turn spaces requests as scheduled, but a busy event
         # loop (a big body being read, a worker starting) can delay one request until it
         # goes out right before the next. So the spacing is checked again at the moment
         # each request is written (an httpcore trace hook), where the host sees it.
-        delay = state.politeness.min_delay_s
         while True:
             now = time.monotonic()
-            due = state.last_sent + delay
+            due = state.last_sent + state.delay
             if now >= due:
                 state.last_sent = now
                 return
+            # Waiting our own turn is politeness, not the server's slowness: the request's
+            # deadline (timeout_s) is stopped meanwhile and resumes with what was left.
+            loop = asyncio.get_running_loop()
+            deadline = attempt.deadline if attempt is not None else None
+            left = None
+            if deadline is not None and (when := deadline.when()) is not None:
+                left = when - loop.time()
+                deadline.reschedule(None)
             await self._sleep(due - now)
+            if deadline is not None and left is not None:
+                deadline.reschedule(loop.time() + left)
 
-    def _trace(self, state: _HostState) -> Callable[[str, dict], Awaitable[None]]:
+    def _trace(self, state: _HostState, attempt: _Attempt | None = None
+               ) -> Callable[[str, dict], Awaitable[None]]:
         async def trace(event: str, info: dict) -> None:
             if event.endswith("send_request_headers.started"):
-                await self._keep_spacing(state)
+                await self._keep_spacing(state, attempt)
+                if attempt is not None:
+                    attempt.phase = "sent"
         return trace
 
     async def _back_off_host(self, state: _HostState, seconds: float) -> None:
@@ -381,8 +500,23 @@ class Fetcher:
             return state.robots
         async with state.robots_lock:
             if not state.robots_loaded:
-                state.robots = await self._read_robots(target, politeness, allow_private)
+                robots = await self._read_robots(target, politeness, allow_private)
+                state.robots = robots
+                if isinstance(robots, Protego):
+                    self._learn_crawl_delay(state, robots)
             return state.robots
+
+    def _learn_crawl_delay(self, state: _HostState, robots: Protego) -> None:
+        try:
+            delay = robots.crawl_delay(self.user_agent)
+        except (TypeError, ValueError):
+            delay = None
+        if delay is None or not delay > 0:  # also NaN
+            return
+        delay = float(delay) if math.isfinite(delay) else MAX_CRAWL_DELAY_S
+        state.memory.crawl_delay[state.key] = delay
+        # robots.txt itself was a request: the first page waits a Crawl-delay after it.
+        state.next_slot = max(state.next_slot, state.last_sent + state.delay)
 
     async def _read_robots(self, target: _Target, politeness: Politeness,
                            allow_private: bool) -> Protego | _RobotsUnavailable | None:
@@ -397,13 +531,18 @@ class Fetcher:
             except _Refused:
                 return None  # a robots.txt we may not read holds no rules for us
             state = self._host(hop, politeness)
+            attempt = _Attempt(p.timeout_s)
             try:
                 async with state.semaphore:
                     await self._wait_turn(state)
-                    status, headers, body = await self._stream(hop, p, state, truncate=True)
-            except (httpx.TimeoutException, TimeoutError):
-                return _RobotsUnavailable("timeout", f"robots.txt of {target.host} timed "
-                                          "out; not crawling the host now (RFC 9309)")
+                    status, headers, body = await self._stream(hop, p, state, attempt,
+                                                                truncate=True)
+            except _OverBudget as exc:
+                return _RobotsUnavailable(DEFERRED, str(exc))
+            except (httpx.TimeoutException, TimeoutError) as exc:
+                what, _ = attempt.describe_timeout(exc)
+                return _RobotsUnavailable("timeout", f"robots.txt of {target.host}: {what}; "
+                                          "not crawling the host now (RFC 9309)")
             except (httpx.HTTPError, _Refused) as exc:
                 return _RobotsUnavailable("network", f"robots.txt of {target.host} "
                                           f"unreadable ({exc}); not crawling the host now")
@@ -434,6 +573,9 @@ class Fetcher:
         result = FetchResult(url=url, outcome="network")
         try:
             await self._fetch(url, politeness, allow_private, accept_xml, result)
+        except _OverBudget as exc:
+            result.outcome, result.error = DEFERRED, str(exc)
+            result.body = None
         except _Refused as exc:
             result.outcome, result.error = exc.outcome, str(exc)
             result.body = None
@@ -451,14 +593,16 @@ class Fetcher:
         for _hop in range(MAX_REDIRECTS + 1):
             target = await self._check_address(current, allow_private)
             state = self._host(target, politeness)
-            if politeness.obey_robots:
-                robots = await self._robots(target, state, politeness, allow_private)
-                if isinstance(robots, _RobotsUnavailable):
-                    raise _Refused(robots.outcome, robots.reason)
-                if robots is not None and not robots.can_fetch(current, self.user_agent):
-                    raise _Refused("robots", f"disallowed by robots.txt: {current}")
-            resp = await self._get_with_retries(target, state, result)
-            status, headers, body = resp
+            with self.memory.working_on(state.key):
+                if politeness.obey_robots:
+                    robots = await self._robots(target, state, politeness, allow_private)
+                    if isinstance(robots, _RobotsUnavailable):
+                        if robots.outcome == DEFERRED:
+                            raise _OverBudget(robots.reason)
+                        raise _Refused(robots.outcome, robots.reason)
+                    if robots is not None and not robots.can_fetch(current, self.user_agent):
+                        raise _Refused("robots", f"disallowed by robots.txt: {current}")
+                status, headers, body = await self._get_with_retries(target, state, result)
             if status in REDIRECT_STATUS:
                 location = _header(headers, "location")
                 if not location:
@@ -492,16 +636,25 @@ class Fetcher:
         p = state.politeness
         last_error, outcome = "no attempt", "network"
         for attempt in range(p.retries + 1):
-            result.attempts += 1
             headers: list[tuple[str, str]] = []
             status: int | None = None
+            retry = True
             async with state.semaphore:
-                await self._wait_turn(state)
                 try:
-                    status, headers, body = await self._stream(target, p, state)
-                except (httpx.TimeoutException, TimeoutError):
-                    # TimeoutError: the whole-request deadline in _stream (a slow trickle).
-                    last_error, outcome = f"timed out after {p.timeout_s:g} s", "timeout"
+                    await self._wait_turn(state)
+                except _OverBudget:
+                    if attempt == 0:
+                        raise  # never tried: deferred to the next run
+                    raise _Refused(outcome, f"{last_error} ({_attempts(result.attempts)}; "
+                                   "no retry: the host's time budget for this run is spent)"
+                                   ) from None
+                result.attempts += 1
+                tried = _Attempt(p.timeout_s)
+                try:
+                    status, headers, body = await self._stream(target, p, state, tried)
+                except (httpx.TimeoutException, TimeoutError) as exc:
+                    # TimeoutError: the whole-request deadline (timeout_s) in _stream.
+                    (last_error, retry), outcome = tried.describe_timeout(exc), "timeout"
                 except httpx.RemoteProtocolError as exc:
                     if "location header" in str(exc).lower():
                         # httpx parses Location even when not following: a broken one is
@@ -527,28 +680,40 @@ class Fetcher:
                 if retry_after is not None:
                     await self._back_off_host(state, retry_after)
                     delay = max(delay, retry_after)
+            if not retry:
+                raise _Refused(outcome, f"{last_error} ({_attempts(result.attempts)}; a "
+                               "trickle is not retried in the same run)")
             if attempt == p.retries:
                 break
+            if delay >= state.budget_left(time.monotonic()):
+                raise _Refused(outcome, f"{last_error} ({_attempts(result.attempts)}; no "
+                               "retry: the host's time budget for this run is spent)")
             await self._sleep(delay)
-        raise _Refused(outcome, f"{last_error} (after {result.attempts} attempts)")
+        raise _Refused(outcome, f"{last_error} ({_attempts(result.attempts)})")
 
     async def _stream(self, target: _Target, p: Politeness, state: _HostState,
-                      truncate: bool = False) -> tuple[int, list[tuple[str, str]], bytes]:
-        """One GET. The body is read only for a 200, decoded and capped while it streams;
-        over the cap it is refused (or, with ``truncate``, cut)."""
+                      attempt: _Attempt, truncate: bool = False
+                      ) -> tuple[int, list[tuple[str, str]], bytes]:
+        """One GET within ``timeout_s`` from connect to the last byte of the body. The body
+        is read only for a 200, decoded and capped while it streams; over the cap it is
+        refused (or, with ``truncate``, cut). ``attempt`` records how far it got."""
         timeout = httpx.Timeout(p.timeout_s)
         url: str | httpx.URL = target.url
         headers: dict[str, str] = {}
-        extensions: dict[str, object] = {"trace": self._trace(state)}
+        extensions: dict[str, object] = {"trace": self._trace(state, attempt)}
         if target.pin is not None:
             # Connect to the checked address; keep the name for Host and TLS (SNI, cert).
             url = httpx.URL(target.url).copy_with(host=target.pin)
             headers["Host"] = target.netloc
             if url.scheme == "https":
                 extensions["sni_hostname"] = target.host
-        async with asyncio.timeout(p.timeout_s * 4):  # a slow trickle can't hold a slot forever
+        # httpx's timeouts bound each read; this bounds the whole request, so a server that
+        # sends a byte now and then can hold a slot for timeout_s and no longer.
+        async with asyncio.timeout(p.timeout_s) as deadline:
+            attempt.deadline = deadline
             async with self._client.stream("GET", url, timeout=timeout, headers=headers,
                                            extensions=extensions) as resp:
+                attempt.phase, attempt.last_data = "body", time.monotonic()
                 out_headers = [(k, v) for k, v in resp.headers.multi_items()
                                if k.lower() not in ("content-encoding", "content-length",
                                                     "transfer-encoding")]
@@ -562,6 +727,8 @@ class Fetcher:
                 chunks: list[bytes] = []
                 size = 0
                 async for raw in resp.aiter_raw():
+                    attempt.body_bytes += len(raw)
+                    attempt.last_data = time.monotonic()
                     chunk = decoder.feed(raw, p.max_bytes - size)
                     size += len(chunk)
                     if size > p.max_bytes:
@@ -573,6 +740,10 @@ class Fetcher:
                                        "bytes on the wire)")
                     chunks.append(chunk)
                 return resp.status_code, out_headers, b"".join(chunks)
+
+
+def _attempts(n: int) -> str:
+    return f"after {n} attempt{'s' if n != 1 else ''}"
 
 
 def _header(headers: list[tuple[str, str]], name: str) -> str:

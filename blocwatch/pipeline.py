@@ -52,6 +52,8 @@ class BatchResult:
     articles: list[ArticleRecord] = field(default_factory=list)
     failures: list[FailedUrl] = field(default_factory=list)
     fetches: dict[str, FetchResult] = field(default_factory=dict)
+    # Not tried: the host had spent its time budget for the run (outcome "deferred").
+    deferred: list[FailedUrl] = field(default_factory=list)
 
 
 KnownFilter = Callable[[list[str]], set[str]]
@@ -133,7 +135,9 @@ def fetch_and_process(config: SourcesConfig, candidates: list[Candidate], taxono
     """Fetch a batch of pages politely and process each as soon as it arrives.
 
     CPU work goes to ``executor`` (a process pool, so both cores extract) while the event
-    loop keeps fetching; with no executor, pages are processed inline.
+    loop keeps fetching; with no executor, pages are processed inline. URLs whose host has
+    spent its time budget (``memory`` keeps it across batches) come back in ``deferred``,
+    not as failures: they were not tried, and the next run tries them.
     """
     sources = {s.id: s for s in config.sources}
     tax = str(taxonomy_path)
@@ -144,7 +148,10 @@ def fetch_and_process(config: SourcesConfig, candidates: list[Candidate], taxono
         res = await fetcher.fetch(cand.url, config.politeness_for(source),
                                   source.allow_private_network)
         out.fetches[cand.url] = res
-        if not res.ok or res.body is None:
+        if res.deferred:
+            out.deferred.append(FailedUrl(cand.url, cand.source_id, res.outcome,
+                                          res.error or res.outcome, res))
+        elif not res.ok or res.body is None:
             out.failures.append(FailedUrl(cand.url, cand.source_id, res.outcome,
                                           res.error or res.outcome, res))
         else:
@@ -179,4 +186,5 @@ def fetch_and_process(config: SourcesConfig, candidates: list[Candidate], taxono
     # URL is the one stored; the others are logged as duplicates of it.
     out.articles.sort(key=lambda a: (a.url, a.fetched_url != a.url, a.discovered_url))
     out.failures.sort(key=lambda f: f.url)
+    out.deferred.sort(key=lambda f: f.url)
     return out

@@ -12,6 +12,7 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -186,6 +187,27 @@ def outlet_health(snap: Snapshot, filters: Filters, runs: int) -> pd.DataFrame:
 @st.cache_data(ttl=TTL_S, max_entries=64, show_spinner=False)
 def recent_runs(snap: Snapshot, runs: int) -> pd.DataFrame:
     return _with_cursor(snap, queries.recent_runs, runs)
+
+
+def _parked_urls(con: duckdb.DuckDBPyConnection, filters: Filters, now: datetime,
+                 limit: int) -> pd.DataFrame:
+    try:
+        return queries.run(con, "parked_urls", {"sources": list(filters.sources),
+                                                "countries": list(filters.countries),
+                                                "now": now, "limit": int(limit)})
+    except duckdb.CatalogException:
+        # A snapshot published before migration 008 has no url_parking: nothing is parked.
+        return pd.DataFrame(columns=["outlet", "source_id", "url", "failed_runs",
+                                     "last_outcome", "last_error", "last_failed_at",
+                                     "parked_until", "parked", "total"])
+
+
+@st.cache_data(ttl=TTL_S, max_entries=64, show_spinner=False)
+def parked_urls(snap: Snapshot, filters: Filters, now: datetime,
+                limit: int = 1000) -> pd.DataFrame:
+    """URLs parked after failing in several runs in a row (dashboard/queries/parked_urls.sql);
+    ``now`` (naive UTC) tells parked ones from those due for a retry."""
+    return _with_cursor(snap, _parked_urls, filters, now, limit)
 
 
 SQL_ROW_LIMIT = 10_000

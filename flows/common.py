@@ -41,7 +41,13 @@ from blocwatch.fetch import HostMemory
 from blocwatch.paths import DataPaths
 from blocwatch.pipeline import Candidate, SourceDiscovery, fetch_and_process
 from warehouse import ops
-from warehouse.load import finish_run, load_batch, record_run_sources
+from warehouse.load import (
+    ParkingPolicy,
+    finish_run,
+    load_batch,
+    parked_per_source,
+    record_run_sources,
+)
 from warehouse.publish import publish
 
 # Consecutive runs with a failing feed before an alert (one failure is often a blip).
@@ -222,20 +228,30 @@ def batch_task(config: SourcesConfig, batch: list[Candidate], taxonomy_path: str
     with WarcArchive(Path(archive_path)) as archive:
         result = fetch_and_process(config, batch, Path(taxonomy_path), executor, archive,
                                    resolve, memory, on_progress)
+    parking = ParkingPolicy(config.settings.park_after_runs, config.settings.park_max_days)
     with con.cursor() as cur:
-        stats = load_batch(cur, run_id, result.articles, result.failures, result.fetches)
+        stats = load_batch(cur, run_id, result.articles, result.failures, result.fetches,
+                           parking)
     source_of = {c.url: c.source_id for c in batch}
     per_source: dict[str, dict[str, int]] = {}
+
+    def row(sid: str) -> dict[str, int]:
+        # Two outlets may list the same URL: each counts what came back under its id.
+        return per_source.setdefault(sid, {"fetched": 0, "failed": 0, "loaded": 0,
+                                           "deferred": 0})
+
     for url, res in result.fetches.items():
-        row = per_source.setdefault(source_of[url], {"fetched": 0, "failed": 0, "loaded": 0})
-        row["fetched"] += int(res.ok)
+        row(source_of[url])["fetched"] += int(res.ok)
     for f in result.failures:
-        per_source[f.source_id]["failed"] += 1
+        row(f.source_id)["failed"] += 1
+    for f in result.deferred:
+        row(f.source_id)["deferred"] += 1
     for sid, n in stats.loaded_by_source.items():
-        per_source[sid]["loaded"] += n
+        row(sid)["loaded"] += n
     return {"loaded": stats.loaded, "duplicates": stats.duplicates, "failed": stats.failed,
             "fetched": sum(v["fetched"] for v in per_source.values()),
-            "per_source": per_source}
+            "deferred": len(result.deferred), "per_source": per_source,
+            "deferral": {f.source_id: f.error for f in result.deferred}}
 
 
 @task(name="publish", cache_policy=NO_CACHE)
@@ -266,11 +282,17 @@ def fetch_load_publish(con: duckdb.DuckDBPyConnection, flow_name: str, run_id: s
                        show_progress: bool = False) -> dict[str, Any]:
     """After discovery: fetch + extract + load in batches, record the run, alert, publish,
     report. ``counts`` is updated in place, so a failure still records what was done."""
+    # Parked URLs were filtered out in discovery (known_urls): counted here, per outlet.
+    parked = parked_per_source(con)
     per_source = {d.source_id: {"source_id": d.source_id, "feeds_ok": d.docs_ok,
                                 "feeds_failed": d.docs_failed, "discovered": d.discovered,
                                 "new": len(d.candidates), "fetched": 0, "failed": 0,
-                                "loaded": 0, "error": d.errors[0] if d.errors else None}
+                                "loaded": 0, "deferred": 0, "parked": parked.get(d.source_id, 0),
+                                "error": d.errors[0] if d.errors else None}
                   for d in discoveries}
+    counts["deferred"] = 0
+    counts["parked"] = sum(v["parked"] for v in per_source.values())
+    deferral: dict[str, str] = {}
     for d in discoveries:
         for err in d.errors:
             logger.warning("%s: %s", d.source_id, err)
@@ -289,11 +311,12 @@ def fetch_load_publish(con: duckdb.DuckDBPyConnection, flow_name: str, run_id: s
             for i, batch in enumerate(batches, 1):
                 out = batch_task(config, batch, taxonomy_path, executor, con, run_id,
                                  str(archive_path), resolve, memory, progress.advance)
-                for key in ("fetched", "failed", "loaded"):
+                for key in ("fetched", "failed", "loaded", "deferred"):
                     counts[key] += out[key]
                 for sid, v in out["per_source"].items():
-                    for key in ("fetched", "failed", "loaded"):
+                    for key in ("fetched", "failed", "loaded", "deferred"):
                         per_source[sid][key] += v[key]
+                deferral.update(out["deferral"])
                 done += len(batch)
                 progress.done(done)
                 logger.info("batch %d/%d: %d/%d URLs done, %d loaded, %d failed", i,
@@ -302,6 +325,11 @@ def fetch_load_publish(con: duckdb.DuckDBPyConnection, flow_name: str, run_id: s
     finally:
         if executor is not None:
             executor.shutdown(cancel_futures=True)
+    for sid, why in sorted(deferral.items()):
+        logger.warning("%s: %d URLs deferred to the next run (%s)", sid,
+                       per_source[sid]["deferred"], why)
+    if counts["parked"]:
+        logger.info("%d parked URLs left alone (see url_parking)", counts["parked"])
     record_run_sources(con, run_id, per_source.values())
     finish_run(con, run_id, "completed", counts, time.monotonic() - started)
     fresh = _alerts_after_load(con, run_id, logger)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import duckdb
@@ -21,6 +21,30 @@ from warehouse.stories import assign_stories
 # Outcomes that will not change by asking again; such URLs are not retried by later runs.
 PERMANENT_OUTCOMES = ("loaded", "duplicate", "no_text", "not_html", "robots", "blocked",
                       "bad_url", "too_large", "gone")
+# Not an outcome of fetch_log: a URL the fetcher did not try because its host had spent
+# its time budget for the run (blocwatch.fetch.DEFERRED). It is neither logged nor counted
+# towards parking; the next run tries it.
+DEFERRED_OUTCOME = "deferred"
+
+
+@dataclass(frozen=True)
+class ParkingPolicy:
+    """When a URL that keeps failing is left alone (Settings.park_after_runs/park_max_days).
+
+    A temporary failure (any outcome but the permanent ones) in ``after_runs`` runs in a
+    row parks the URL for a day; each further failed try, once it is due again, doubles
+    that, up to ``max_days``. A success or a permanent outcome clears the streak.
+    """
+
+    after_runs: int = 3
+    max_days: int = 64
+
+    def parked_for(self, failed_runs: int) -> timedelta | None:
+        if self.after_runs <= 0 or failed_runs < self.after_runs:
+            return None
+        # Capped before exponentiating: a streak of thousands must not overflow.
+        doublings = min(failed_runs - self.after_runs, self.max_days.bit_length())
+        return timedelta(days=min(2 ** doublings, self.max_days))
 
 
 @dataclass
@@ -77,8 +101,10 @@ def sync_reference(con: duckdb.DuckDBPyConnection, config: SourcesConfig,
         raise
 
 
-def known_urls(con: duckdb.DuckDBPyConnection, urls: list[str]) -> set[str]:
-    """Which of these canonical URLs need no fetching: stored, or failed for good."""
+def known_urls(con: duckdb.DuckDBPyConnection, urls: list[str],
+               at: datetime | None = None) -> set[str]:
+    """Which of these canonical URLs need no fetching: stored, failed for good, or parked
+    (url_parking.parked_until after ``at``, default now, UTC)."""
     if not urls:
         return set()
     probe = pa.table({"url": pa.array(sorted(set(urls)), pa.string())})  # noqa: F841
@@ -88,8 +114,95 @@ def known_urls(con: duckdb.DuckDBPyConnection, urls: list[str]) -> set[str]:
         WHERE EXISTS (SELECT 1 FROM articles a WHERE a.url = p.url OR a.fetched_url = p.url)
            OR EXISTS (SELECT 1 FROM fetch_log f
                       WHERE f.url = p.url AND list_contains(?, f.outcome))
-        """, [list(PERMANENT_OUTCOMES)]).fetchall()
+           OR EXISTS (SELECT 1 FROM url_parking k WHERE k.url = p.url AND k.parked_until > ?)
+        """, [list(PERMANENT_OUTCOMES), at or now()]).fetchall()
     return {r[0] for r in rows}
+
+
+_PARKED_PER_SOURCE = ("SELECT source_id, count(*) FROM url_parking WHERE parked_until > ? "
+                      "GROUP BY source_id")
+_STREAKS = "SELECT url, failed_runs FROM url_parking WHERE url IN (SELECT url FROM probe)"
+_CLEAR_STREAKS = "DELETE FROM url_parking WHERE url IN (SELECT url FROM probe)"
+_UPSERT_STREAKS = """
+INSERT INTO url_parking (url, source_id, failed_runs, first_failed_at, last_failed_at,
+                         last_run_id, last_outcome, last_error, parked_until, updated_at)
+SELECT url, source_id, failed_runs, last_failed_at, last_failed_at, last_run_id,
+       last_outcome, last_error, parked_until, last_failed_at
+FROM streaks
+ON CONFLICT (url) DO UPDATE SET
+    source_id = excluded.source_id, failed_runs = excluded.failed_runs,
+    last_failed_at = excluded.last_failed_at, last_run_id = excluded.last_run_id,
+    last_outcome = excluded.last_outcome, last_error = excluded.last_error,
+    parked_until = excluded.parked_until, updated_at = excluded.updated_at
+"""
+
+
+def parked_per_source(con: duckdb.DuckDBPyConnection,
+                      at: datetime | None = None) -> dict[str, int]:
+    """URLs parked at ``at`` (default now, UTC) per outlet: what a run leaves alone."""
+    return dict(con.execute(_PARKED_PER_SOURCE, [at or now()]).fetchall())
+
+
+def unpark(con: duckdb.DuckDBPyConnection, urls: Sequence[str] = (),
+           source_id: str | None = None) -> int:
+    """Forget the failure streaks of these URLs, or of every URL of ``source_id``, or of
+    all URLs when neither is given; the next run fetches them. Returns how many."""
+    if urls:
+        probe = pa.table({"url": pa.array(sorted(set(urls)), pa.string())})  # noqa: F841
+        return len(con.execute(_CLEAR_STREAKS + " RETURNING url").fetchall())
+    if source_id is not None:
+        return len(con.execute("DELETE FROM url_parking WHERE source_id = ? RETURNING url",
+                               [source_id]).fetchall())
+    return len(con.execute("DELETE FROM url_parking RETURNING url").fetchall())
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def track_failure_streaks(con: duckdb.DuckDBPyConnection, log_rows: list[tuple[Any, ...]],
+                          policy: ParkingPolicy) -> list[tuple[Any, ...]]:
+    """Update url_parking from a batch's fetch_log rows; return the rows with the streak
+    noted in the error text of a repeated failure ("(3rd run in a row; parked until …)"),
+    so fetch_log itself says why a URL stops being tried.
+
+    One try per URL per run (candidates are unique within a run), so a row is a run.
+    """
+    out = list(log_rows)
+    failing = [i for i, r in enumerate(out)
+               if r[6] not in PERMANENT_OUTCOMES and r[6] != DEFERRED_OUTCOME]
+    cleared = [r[2] for r in out if r[6] in PERMANENT_OUTCOMES]
+    if cleared:
+        probe = pa.table({"url": pa.array(cleared, pa.string())})  # noqa: F841
+        con.execute(_CLEAR_STREAKS)
+    if not failing:
+        return out
+    probe = pa.table({"url": pa.array([out[i][2] for i in failing], pa.string())})  # noqa: F841
+    before = dict(con.execute(_STREAKS).fetchall())
+    rows: list[tuple[Any, ...]] = []
+    for i in failing:
+        row = out[i]
+        run_id, source_id, url, fetched_at, outcome, error = (row[0], row[1], row[2], row[4],
+                                                              row[6], row[7])
+        failed_runs = before.get(url, 0) + 1
+        hold = policy.parked_for(failed_runs)
+        until = fetched_at + hold if hold is not None else None
+        if failed_runs >= 2:
+            note = f"{_ordinal(failed_runs)} run in a row"
+            if until is not None:
+                note += f"; parked until {until:%Y-%m-%d %H:%M} UTC"
+            error = f"{error} ({note})" if error else note
+            out[i] = (*row[:7], error, *row[8:])
+        rows.append((url, source_id, failed_runs, fetched_at, run_id, outcome, error, until))
+    columns = (("url", pa.string()), ("source_id", pa.string()), ("failed_runs", pa.int32()),
+               ("last_failed_at", pa.timestamp("us")), ("last_run_id", pa.string()),
+               ("last_outcome", pa.string()), ("last_error", pa.string()),
+               ("parked_until", pa.timestamp("us")))
+    streaks = pa.table([pa.array([r[i] for r in rows], t)  # noqa: F841 - read by DuckDB
+                        for i, (_, t) in enumerate(columns)], names=[n for n, _ in columns])
+    con.execute(_UPSERT_STREAKS)
+    return out
 
 
 def start_run(con: duckdb.DuckDBPyConnection, flow: str,
@@ -119,9 +232,12 @@ def record_run_sources(con: duckdb.DuckDBPyConnection, run_id: str,
                        rows: Iterable[dict[str, Any]]) -> None:
     for r in rows:
         con.execute(
-            "INSERT INTO run_sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO run_sources (run_id, source_id, feeds_ok, feeds_failed, discovered, "
+            "new, fetched, failed, loaded, error, deferred, parked) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [run_id, r["source_id"], r["feeds_ok"], r["feeds_failed"], r["discovered"],
-             r["new"], r["fetched"], r["failed"], r["loaded"], r.get("error")])
+             r["new"], r["fetched"], r["failed"], r["loaded"], r.get("error"),
+             r.get("deferred", 0), r.get("parked", 0)])
 
 
 def _fetch_log_row(run_id: str, source_id: str, url: str, outcome: str, error: str | None,
@@ -140,8 +256,10 @@ _FETCH_LOG_TYPES = (pa.string(), pa.string(), pa.string(), pa.string(), pa.times
 
 
 def load_batch(con: duckdb.DuckDBPyConnection, run_id: str, articles: list[ArticleRecord],
-               failures: list[FailedUrl], fetches: dict[str, Any]) -> LoadStats:
-    """Load one batch atomically: articles, mentions, co-mentions, keywords and fetch_log.
+               failures: list[FailedUrl], fetches: dict[str, Any],
+               parking: ParkingPolicy | None = None) -> LoadStats:
+    """Load one batch atomically: articles, mentions, co-mentions, keywords, fetch_log and
+    the URLs' failure streaks (url_parking, under ``parking``).
 
     Idempotent: an article whose canonical URL is already stored is logged as a duplicate,
     not inserted again.
@@ -202,6 +320,7 @@ def load_batch(con: duckdb.DuckDBPyConnection, run_id: str, articles: list[Artic
             log_rows.append(_fetch_log_row(run_id, f.source_id, f.url, outcome, f.error,
                                            f.result))
             stats.failed += 1
+        log_rows = track_failure_streaks(con, log_rows, parking or ParkingPolicy())
         insert_arrow(con, "articles", (
             "article_id", "source_id", "url", "fetched_url", "title", "author", "published",
             "date_source", "fetched_at", "language", "sitename", "text", "word_count",

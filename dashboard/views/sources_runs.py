@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import streamlit as st
 
 from dashboard import charts, data, ui
@@ -60,6 +62,34 @@ with ui.guard():
         ui.chart(charts.error_rate_figure(tried), tried[["source_id", "outlet", "tried",
                                                          "failed", "error_rate"]],
                  "error-rates")
+
+    st.subheader("Parked URLs")
+    # To the minute: the cache key changes once a minute, not on every rerun.
+    now = datetime.now(UTC).replace(tzinfo=None, second=0, microsecond=0)
+    parked = data.parked_urls(ctx.snap, f, now)
+    if parked.empty:
+        st.info("No URL is parked: none failed in several runs in a row.")
+    else:
+        total = int(parked["total"].iloc[0])
+        parked = parked.drop(columns="total")
+        per_outlet = parked.groupby("outlet", dropna=False)["url"].count()
+        st.caption(
+            f"{total} URL{'s' if total != 1 else ''} failed with a temporary error "
+            "(timeout, network, HTTP 5xx/429, robots.txt unavailable) in several runs in a "
+            f"row and {'are' if total != 1 else 'is'} left alone until *parked until* (a day, "
+            "then twice as long after each further failure); rows no longer parked are due "
+            "for a retry by the next run. `blocwatch unpark` clears them. By outlet: "
+            + ", ".join(f"{o} {n}" for o, n in per_outlet.items())
+            + (f" (first {len(parked)} shown)" if total > len(parked) else ""))
+        st.dataframe(parked, hide_index=True, width="stretch", key="parked", column_config={
+            "failed_runs": st.column_config.NumberColumn("failed runs in a row", format="%d"),
+            "last_failed_at": st.column_config.DatetimeColumn("last failure (UTC)",
+                                                              format="YYYY-MM-DD HH:mm"),
+            "parked_until": st.column_config.DatetimeColumn("parked until (UTC)",
+                                                            format="YYYY-MM-DD HH:mm"),
+            "parked": st.column_config.CheckboxColumn("still parked"),
+        })
+        ui.download_csv(parked, "parked-urls", "Download parked URLs (CSV)")
 
     st.subheader("Recent runs")
     runs = data.recent_runs(ctx.snap, 20)
