@@ -7,7 +7,7 @@ import asyncio
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from blocwatch.archive import WarcArchive
@@ -25,7 +25,8 @@ class Candidate:
 
     url: str
     source_id: str
-    feed_date: date | None = None
+    # The feed entry's time with its offset where the feed gives one, else its day.
+    feed_date: datetime | date | None = None
 
 
 @dataclass
@@ -68,7 +69,7 @@ async def discover_source(fetcher: Fetcher, source: Source, config: SourcesConfi
     """
     out = SourceDiscovery(source.id)
     politeness = config.politeness_for(source)
-    found: dict[str, date | None] = {}
+    found: dict[str, datetime | date | None] = {}
     for u in source.urls:
         found.setdefault(canonical_url(str(u)), None)
     queue = [str(u) for u in source.feeds] + [str(u) for u in source.sitemaps]
@@ -102,7 +103,7 @@ async def discover_source(fetcher: Fetcher, source: Source, config: SourcesConfi
         urls = [canonical_url(e.url) for e in page.entries]
         for entry, url in zip(page.entries, urls, strict=True):
             if found.get(url) is None:
-                found[url] = entry.published
+                found[url] = entry.published_at or entry.published
         if page.kind == "sitemapindex":
             queue.extend(page.next_urls)
         elif page.next_urls and urls:
