@@ -13,10 +13,12 @@ ja         SudachiPy with sudachidict-core, split mode C (longest units: 防衛�
            time nouns (今年, 最近) are tokens marked as stopwords.
 zh         jieba (words with offsets); base = the word (NFKC, lowercased). Function
            words are stopwords from stopwords-iso plus blocwatch/data/stopwords_zh.txt.
-ko         kiwipiepy; nouns come without their particles (관계자들은 -> 관계자), a noun
-           and its derivational suffix stay one word (건설적), verbs and adjectives get
-           their dictionary form (밝혔다 -> 밝히다) and, like pronouns, dependent
-           nouns and adverbs, are stopwords. Particles and endings are no tokens.
+ko         MeCab-ko (python-mecab-ko with mecab-ko-dic); nouns come without their
+           particles (관계자들은 -> 관계자), a noun and its derivational suffix stay
+           one word (건설적), verbs and adjectives get their dictionary form (밝혔다 ->
+           밝히다) and, like pronouns, dependent nouns and adverbs, are stopwords.
+           Particles and endings are no tokens. (MeCab reads its dictionary from a
+           memory map: 15 MB per process, where kiwipiepy's model took 300 MB.)
 ru         the word pattern below, then pymorphy3's normal form (конференции ->
            конференция), ё folded to е; prepositions, conjunctions, particles,
            pronouns and numerals are stopwords by part of speech.
@@ -275,7 +277,7 @@ def word_forms(language: str | None) -> Callable[[str], WordForm]:
 # --- analyzers with a segmenter ---------------------------------------------------------------
 
 _LOCK = threading.RLock()
-_KIWI_LOCK = threading.Lock()
+_KO_LOCK = threading.Lock()
 _LOADED: dict[str, Any] = {}
 _THREAD = threading.local()
 
@@ -293,9 +295,9 @@ def _loaded(name: str, load: Callable[[], Any]) -> Any:
 
 def _reset_after_fork() -> None:
     # A forked child must not use a parent's analyzer whose lock another thread held.
-    global _LOCK, _KIWI_LOCK, _THREAD
+    global _LOCK, _KO_LOCK, _THREAD
     _LOCK = threading.RLock()
-    _KIWI_LOCK = threading.Lock()
+    _KO_LOCK = threading.Lock()
     _THREAD = threading.local()
     _LOADED.clear()
     _memo.cache_clear()
@@ -360,13 +362,10 @@ def _private_dir(name: str) -> str:
     return path
 
 
-def _load_kiwi() -> Any:
-    from kiwipiepy import Kiwi
+def _load_mecab_ko() -> Any:
+    import mecab
 
-    # One thread: the pipeline already runs one worker process per core. The multi-word
-    # dictionary costs 180 MB and 0.5 s per process for compounds the noun rules below
-    # join anyway.
-    return Kiwi(num_workers=1, load_multi_dict=False)
+    return mecab.MeCab()
 
 
 def _lines(text: str, max_chars: int = 0) -> Iterator[tuple[int, str]]:
@@ -429,37 +428,46 @@ def _analyze_zh(text: str) -> list[Token]:
     return tokens
 
 
-# Kiwi tags (before any "-I"/"-R" irregularity mark) of nouns and of verbs/adjectives.
+# MeCab-ko (Sejong) tags of nouns and of verbs/adjectives; a fused morpheme's tag is
+# read by its first part ("VV+EP" is a verb).
 _KO_NOUNS = frozenset({"NNG", "NNP", "XR", "SL", "SH"})
 _KO_PREDICATES = frozenset({"VV", "VA"})
 # Tags of words that are tokens but no content: dependent nouns (것, 수), pronouns,
 # numerals, determiners, adverbs, interjections, auxiliary verbs, copulas.
-_KO_FUNCTION = frozenset({"NNB", "NP", "NR", "MM", "MAG", "MAJ", "IC", "VX", "VCP", "VCN"})
+_KO_FUNCTION = frozenset({"NNB", "NNBC", "NP", "NR", "MM", "MAG", "MAJ", "IC", "VX", "VCP",
+                          "VCN"})
+
+
+def _ko_lemma(surface: str, expression: str | None) -> str:
+    """A verb's or adjective's dictionary form: its stem (from MeCab's analysis of an
+    inflected form, 밝히/VV/*+었/EP/*) and 다."""
+    stem = expression.split("/", 1)[0] if expression else surface
+    return stem + "다"
 
 
 def _analyze_ko(text: str) -> list[Token]:
-    kiwi = _loaded("kiwi", _load_kiwi)
+    tagger = _loaded("mecab_ko", _load_mecab_ko)
     stop = stopwords("ko")
     tokens: list[Token] = []
     for offset, line in _lines(text):
-        with _KIWI_LOCK:  # one Kiwi per process: do not rely on it being thread-safe
-            morphs = kiwi.tokenize(line.translate(_FULL_WIDTH))
+        with _KO_LOCK:  # one MeCab per process: it is not thread-safe
+            morphs = tagger.parse(line.translate(_FULL_WIDTH))
         for m in morphs:
-            tag = m.tag.split("-")[0]
-            start = offset + m.start
-            end = start + m.len
-            if (tag == "XSN" and m.form != "들" and tokens and tokens[-1].end == start
+            tag = m.pos.split("+")[0]
+            start, end = offset + m.span.start, offset + m.span.end
+            if (tag == "XSN" and m.surface != "들" and tokens and tokens[-1].end == start
                     and not tokens[-1].stop):
                 # A derivational suffix makes a new noun (건설적, 현실화); the plural
                 # 들 does not (관계자들 is 관계자).
-                base = tokens[-1].base + m.form
+                base = tokens[-1].base + m.surface
                 tokens[-1] = Token(base, tokens[-1].start, end, base in stop)
             elif tag in _KO_NOUNS:
-                base = unicodedata.normalize("NFKC", m.form).lower()
+                base = unicodedata.normalize("NFKC", m.surface).lower()
                 tokens.append(Token(base, start, end, base in stop))
             elif tag in _KO_PREDICATES or tag in _KO_FUNCTION:
                 # Verbs and adjectives (and auxiliaries, copulas) in dictionary form.
-                base = m.lemma if tag.startswith("V") else m.form
+                base = (_ko_lemma(m.surface, m.feature.expression) if tag.startswith("V")
+                        else m.surface)
                 tokens.append(Token(base, start, end, True))
     return tokens
 
