@@ -18,7 +18,7 @@ ko         MeCab-ko (python-mecab-ko with mecab-ko-dic); nouns come without thei
            one word (건설적), verbs and adjectives get their dictionary form (밝혔다 ->
            밝히다) and, like pronouns, dependent nouns and adverbs, are stopwords.
            Particles and endings are no tokens. (MeCab reads its dictionary from a
-           memory map: 15 MB per process, where kiwipiepy's model took 300 MB.)
+           memory map: about 50 MB per process, where kiwipiepy took 300 MB.)
 ru         the word pattern below, then pymorphy3's normal form (конференции ->
            конференция), ё folded to е; prepositions, conjunctions, particles,
            pronouns and numerals are stopwords by part of speech.

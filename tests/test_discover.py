@@ -399,8 +399,10 @@ def test_discovery_reads_every_entry_of_partly_broken_feeds(feed_web: FeedWeb) -
         assert (d.docs_ok, d.docs_failed) == ((2, 0) if sid == "amp" else (1, 0)), sid
         assert any(e.startswith(f"{feed_web.base}{feed}: ") and problem in e
                    for e in d.errors), (sid, d.errors)
+    # The readable date keeps its time and offset, for the day on the outlet's calendar.
     assert {c.url: c.feed_date for c in found["dates"].candidates} == {
-        "http://x.test/d1.html": None, "http://x.test/d2.html": date(2025, 1, 2)}
+        "http://x.test/d1.html": None,
+        "http://x.test/d2.html": datetime(2025, 1, 2, 10, 0, tzinfo=UTC)}
     # Nothing a DOCTYPE names was fetched.
     assert feed_web.hits["/secret"] == feed_web.hits["/dtd"] == 0
 
