@@ -20,7 +20,7 @@ from pathlib import Path
 from random import Random
 from urllib.parse import urlsplit
 
-from blocwatch.tagger import Tagger
+from blocwatch.stages.tagger import Tagger
 from blocwatch.taxonomy import Taxonomy
 
 MIN_PAGE_BYTES = 100_000

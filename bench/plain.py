@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from blocwatch.archive import WarcArchive
 from blocwatch.config import load_sources
-from blocwatch.executors import extraction_executor
-from blocwatch.fetch import HostMemory
+from blocwatch.orchestration.batch import fetch_and_process, interleaved_batches
+from blocwatch.orchestration.crawl import discover_all
+from blocwatch.orchestration.executors import extraction_executor
 from blocwatch.paths import data_paths
-from blocwatch.pipeline import Candidate, discover_all, fetch_and_process
+from blocwatch.stages.archive import WarcArchive
+from blocwatch.stages.fetch import HostMemory
 from blocwatch.taxonomy import load_taxonomy
 from warehouse.db import connect_writer
 from warehouse.load import finish_run, known_urls, load_batch, start_run, sync_reference
@@ -35,20 +36,6 @@ class PlainRun:
     loaded: int = 0
     failed: int = 0
     batches: int = 0
-
-
-def batches(candidates: list[Candidate], size: int) -> list[list[Candidate]]:
-    """Interleave sources so each batch spreads over hosts (as the flow does)."""
-    by_source: dict[str, list[Candidate]] = {}
-    for c in sorted(candidates, key=lambda c: (c.source_id, c.url)):
-        by_source.setdefault(c.source_id, []).append(c)
-    queues = [v for _, v in sorted(by_source.items())]
-    order: list[Candidate] = []
-    while any(queues):
-        for q in queues:
-            if q:
-                order.append(q.pop(0))
-    return [order[i:i + size] for i in range(0, len(order), size)]
 
 
 def run_plain(sources_file: Path, taxonomy_file: Path, data_dir: Path,
@@ -72,7 +59,7 @@ def run_plain(sources_file: Path, taxonomy_file: Path, data_dir: Path,
                              resolve, memory)
         out.discover_s = time.perf_counter() - t
         candidates = [c for d in found for c in d.candidates]
-        parts = batches(candidates, config.settings.batch_size)
+        parts = interleaved_batches(candidates, config.settings.batch_size)
         out.batches = len(parts)
         executor = (extraction_executor(taxonomy_path, workers, dask_address)
                     if candidates else None)
@@ -110,7 +97,7 @@ def run_plain(sources_file: Path, taxonomy_file: Path, data_dir: Path,
 def _alerts(con: Any, run_id: str) -> None:
     """The flow's post-load alert detection, without its Prefect events (same work)."""
     try:
-        from flows.common import detect_alerts
+        from flows.report import detect_alerts
         from warehouse import ops
     except ImportError:  # a checkout without alerting
         return

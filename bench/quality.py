@@ -3,7 +3,7 @@
     python -m bench.quality                 # JSON report on stdout
     python -m bench.quality --markdown      # the tables of docs/quality.md
 
-Every page goes through the real ``blocwatch.process.process_page`` (extraction, dating,
+Every page goes through the real ``blocwatch.stages.page.process_page`` (extraction, dating,
 language, tagging, signature) with the repository's taxonomy.yaml, and the articles are
 loaded into a scratch warehouse with the real ``warehouse.load.load_batch`` (two batches,
 in a shuffled order), so the stories measured are the ones the warehouse would hold. The
@@ -78,7 +78,8 @@ def _source_id(outlet: str) -> str:
 
 def process(pages: Sequence[Page], taxonomy: Path = TAXONOMY) -> list[Any]:
     """The pipeline's ArticleRecord (or PageFailure) for each page, in order."""
-    from blocwatch.process import PageInput, process_page
+    from blocwatch.records import PageInput
+    from blocwatch.stages.page import process_page
 
     out = []
     for page in pages:
@@ -115,8 +116,8 @@ def _stories(records: Sequence[Any], seed: int = 5) -> dict[str, int]:
 
 def evaluate(data_dir: Path = DATA, taxonomy: Path = TAXONOMY) -> dict[str, Any]:
     """The quality report (see the module docstring)."""
-    from blocwatch.process import ArticleRecord
-    from blocwatch.urls import canonical_url
+    from blocwatch.records import ArticleRecord
+    from blocwatch.stages.urls import canonical_url
 
     pages = load_pages(data_dir)
     records = process(pages, taxonomy)

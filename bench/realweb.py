@@ -65,7 +65,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from bench.harness import REPO, prefect_api, run_child
-from blocwatch.urls import canonical_url
+from blocwatch.stages.urls import canonical_url
 
 DATA = Path(os.environ.get("BLOCWATCH_REALWEB", REPO.parent / "shared" / "realweb"))
 FEED_HOST = "feeds.realweb.test"
@@ -220,7 +220,7 @@ def _sources_yaml(outlets: list[tuple[str, str, list[str], str | None, bool]]) -
 def page_outlets(pages: list[Page], web: _Web, mode: str, dated: bool) -> str:
     """One outlet per host, its feed listing its pages (with the annotated day, at noon on
     the outlet's calendar, when ``dated``); returns the sources.yaml text."""
-    from blocwatch.dates import country_timezone
+    from blocwatch.stages.dates import country_timezone
 
     by_host: dict[str, list[Page]] = {}
     for p in pages:
@@ -339,7 +339,7 @@ def warehouse_extractions(db: Path, pages: list[Page]) -> dict[str, Extraction]:
 
 def feed_outlets(data: Path, web: _Web) -> tuple[str, list[dict[str, Any]]]:
     """One outlet per feed file; returns sources.yaml and feedparser's side per feed."""
-    from blocwatch.discover import FeedError, parse_feed
+    from blocwatch.stages.feeds import FeedError, parse_feed
 
     ref = json.loads((data / "feeds.json").read_text(encoding="utf-8"))
     outlets, rows = [], []

@@ -14,9 +14,9 @@ from urllib.parse import urlsplit
 import trafilatura
 import yaml
 
-from blocwatch.extract import decode_html, extract_page
-from blocwatch.keywords import extract_keywords
-from blocwatch.tagger import Tagger
+from blocwatch.stages.extract import decode_html, extract_page
+from blocwatch.stages.keywords import extract_keywords
+from blocwatch.stages.tagger import Tagger
 from blocwatch.taxonomy import Taxonomy, load_taxonomy
 
 _SYLLABLES = ("ka", "ro", "mi", "ten", "vor", "lu", "sha", "bel", "dor", "qui", "zan", "el",
@@ -55,7 +55,7 @@ def big_taxonomy(shipped: Path, out: Path, aliases: int = 5000, seed: int = 5) -
 
 
 def _exclude(taxonomy: Taxonomy) -> frozenset[str]:
-    # As blocwatch.process.init_worker builds it: entity names are not keywords.
+    # As blocwatch.stages.page.init_worker builds it: entity names are not keywords.
     words: set[str] = set()
     for alias in taxonomy.aliases:
         words.update(re.findall(r"\w[\w'-]*", alias.text.lower()))

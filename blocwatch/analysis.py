@@ -1,6 +1,6 @@
 """Per-language text analysis: the words of a text, their base forms, where they are, and
 which of them are stopwords. The one place where text becomes words: keywords
-(blocwatch.keywords), keyword in context (dashboard/text.py, warehouse/analysis.py) and a
+(blocwatch.stages.keywords), keyword in context (dashboard/text.py, warehouse/analysis.py) and a
 full-text index all go through here, so what a keyword counts is what its context lines
 find.
 
@@ -499,7 +499,7 @@ def separator(text: str, left: Token, right: Token) -> str | None:
     """How two successive tokens form a two-word phrase: " " when only spaces (no line
     break) separate them, "" when they touch (a compound the segmenter split: 防衛+産業,
     방위+산업), None when anything else comes between (punctuation, a particle, a line
-    break: the entity masks of blocwatch.process are line breaks)."""
+    break: the entity masks of blocwatch.stages.page are line breaks)."""
     gap = text[left.end:right.start]
     if not gap:
         return ""
@@ -518,7 +518,7 @@ def find_term(text: str, term: str, language: str | None) -> list[tuple[int, int
     """Offsets (start, end) of the occurrences of ``term`` in ``text``: the words whose
     base form is the term, or the two-word phrases whose term it is (see separator()).
 
-    ``term`` is a keyword as blocwatch.keywords makes it (base forms); an inflected or
+    ``term`` is a keyword as blocwatch.stages.keywords makes it (base forms); an inflected or
     capitalised word is also accepted and compared by its own base form.
     """
     keys = _term_keys(term, language)

@@ -127,7 +127,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_unpark(args: argparse.Namespace) -> int:
-    from flows.common import writer_lock
+    from flows.run import writer_lock
     from warehouse.db import connect_writer
     from warehouse.load import unpark
     from warehouse.publish import publish

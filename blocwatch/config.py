@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date
+from importlib import resources
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
 
-from blocwatch.dates import AS_WRITTEN, country_timezone
 from blocwatch.errors import ConfigError
 from blocwatch.yamlconf import read_yaml_mapping, validate_entries
 
@@ -18,6 +19,36 @@ _ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 DEFAULT_USER_AGENT = (
     "blocwatch/0.1 (+https://github.com/blocwatch/blocwatch; media monitoring research)"
 )
+# An outlet's ``timezone`` that counts publication days as feed and page write them.
+AS_WRITTEN = "as-written"
+
+
+@functools.cache
+def _country_zones() -> dict[str, str]:
+    """Country code → IANA zone: the shipped overrides for countries spanning several
+    zones (the capital's or the most populous zone), else tzdata's zone.tab, first entry."""
+    zones: dict[str, str] = {}
+    try:
+        tab = resources.files("tzdata").joinpath("zoneinfo", "zone.tab").read_text("utf-8")
+    except (ModuleNotFoundError, FileNotFoundError):
+        tab = ""
+    for line in tab.splitlines():
+        if line and not line.startswith("#"):
+            cc, _coords, zone, *_ = line.split("\t")
+            zones.setdefault(cc, zone)
+    data = resources.files("blocwatch").joinpath("data", "country_timezones.txt")
+    for line in data.read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            cc, zone = line.split()
+            zones[cc] = zone
+    return zones
+
+
+def country_timezone(country: str) -> str:
+    """The default time zone of an outlet in ``country`` (ISO 3166-1 alpha-2); UTC when
+    the country is unknown."""
+    return _country_zones().get(country.upper(), "UTC")
 
 
 class Politeness(BaseModel):

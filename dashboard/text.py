@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from blocwatch.analysis import find_term
-from blocwatch.tagger import Tagger
+from blocwatch.stages.tagger import Tagger
 from blocwatch.taxonomy import Alias, Entity, Taxonomy
 
 

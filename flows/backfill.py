@@ -1,28 +1,30 @@
 """The backfill flow: an outlet's history over a date range, from its feeds and sitemaps
-read to the end, extra sitemaps and HTML archive pages; then the same fetch → extract →
-load → alert → publish stages as ingest (blocwatch/backfill.py has the discovery)."""
+read to the end, extra sitemaps and HTML archive pages (the crawler of
+blocwatch/orchestration/crawl.py under the backfill's stop policy); then the same fetch →
+extract → load → alert → publish stages as ingest."""
 
 from __future__ import annotations
 
-import time
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import duckdb
-from prefect import flow, get_run_logger, task
+from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from blocwatch.backfill import BackfillScope, SourcePlan, discover_backfill, plan_backfill
-from blocwatch.config import SourcesConfig, load_sources
-from blocwatch.executors import process_pool
-from blocwatch.fetch import HostMemory
-from blocwatch.paths import data_paths, default_config
-from blocwatch.pipeline import SourceDiscovery
-from blocwatch.taxonomy import load_taxonomy
-from flows.common import fetch_load_publish, prefect_run_id, skipped, writer_lock
-from warehouse.db import connect_writer
-from warehouse.load import finish_run, known_urls, start_run, sync_reference
+from blocwatch.config import SourcesConfig
+from blocwatch.orchestration.crawl import (
+    BackfillScope,
+    SourcePlan,
+    discover_backfill,
+    plan_backfill,
+)
+from blocwatch.orchestration.executors import process_pool
+from blocwatch.records import SourceDiscovery
+from blocwatch.stages.fetch import HostMemory
+from flows.common import fetch_load_publish
+from flows.run import RunOptions, load_inputs, writer_run
+from warehouse.load import known_urls
 
 
 @task(name="discover-backfill", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=5)
@@ -47,6 +49,10 @@ def backfill(start_date: date | None = None, end_date: date | None = None,
              show_progress: bool = False) -> dict[str, Any]:
     """Fetch an outlet's older articles: a date range and/or sitemaps and archive pages.
 
+    The parameters stay flat (they are the deployment's form in the Prefect UI and its
+    ``parameters:`` in prefect.yaml); the flow groups them at once into the backfill's
+    scope (``BackfillScope``) and the run's options (``RunOptions``).
+
     Args:
         start_date: first publication day to fetch (inclusive); default: no lower bound.
         end_date: last publication day to fetch (inclusive); default: no upper bound.
@@ -69,37 +75,23 @@ def backfill(start_date: date | None = None, end_date: date | None = None,
             that the run is skipped (logged, nothing written).
         show_progress: draw a progress bar on the terminal (the CLI sets it).
     """
-    logger = get_run_logger()
-    started = time.monotonic()
     scope = BackfillScope(start=start_date, end=end_date, sitemaps=tuple(sitemaps or ()),
                           archive_pages=tuple(archive_pages or ()),
                           link_pattern=archive_link_pattern, max_pages=max_pages,
                           configured=configured_feeds)
-    config = load_sources(sources_file or default_config("sources.yaml"))
-    taxonomy_path = str(Path(taxonomy_file or default_config("taxonomy.yaml")).resolve())
-    taxonomy = load_taxonomy(taxonomy_path)
-    plans = plan_backfill(config, scope, only_sources)
-    paths = data_paths(data_dir).ensure()
-    logger.info("backfill %s to %s of %s", start_date or "the beginning", end_date or "today",
-                ", ".join(p.source.id for p in plans))
+    inputs = load_inputs(RunOptions(
+        sources_file=sources_file, taxonomy_file=taxonomy_file, data_dir=data_dir,
+        resolve=resolve, workers=workers, lock_timeout_s=lock_timeout_s,
+        show_progress=show_progress))
+    plans = plan_backfill(inputs.config, scope, only_sources)
 
-    with writer_lock(paths.lock, lock_timeout_s, logger) as locked:
-        if not locked:
-            return skipped("backfill", paths, lock_timeout_s, started)
-        con = connect_writer(paths.work_db)
-        run_id = start_run(con, "backfill", prefect_run_id())
-        counts = {"discovered": 0, "new": 0, "fetched": 0, "failed": 0, "loaded": 0}
-        try:
-            sync_reference(con, config, taxonomy)
-            memory = HostMemory()
-            discoveries = discover_backfill_task(config, plans, scope, con, resolve, memory)
-            return fetch_load_publish(con, "backfill", run_id, config, discoveries,
-                                      taxonomy_path, paths, resolve,
-                                      lambda: process_pool(taxonomy_path, workers), memory,
-                                      counts, started, logger, show_progress)
-        except BaseException as exc:
-            finish_run(con, run_id, "failed", counts, time.monotonic() - started,
-                       f"{type(exc).__name__}: {exc}")
-            raise
-        finally:
-            con.close()
+    with writer_run("backfill", inputs) as run:
+        if run.skipped:
+            return run.skipped
+        run.logger.info("backfill %s to %s of %s", start_date or "the beginning",
+                        end_date or "today", ", ".join(p.source.id for p in plans))
+        memory = HostMemory()
+        discoveries = discover_backfill_task(run.config, plans, scope, run.db, resolve,
+                                             memory)
+        return fetch_load_publish(run, discoveries,
+                                  lambda: process_pool(inputs.taxonomy_path, workers), memory)

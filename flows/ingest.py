@@ -7,23 +7,20 @@ run costs about as much as extracting a page. Alert detection runs in the flow i
 
 from __future__ import annotations
 
-import time
-from pathlib import Path
 from typing import Any
 
 import duckdb
-from prefect import flow, get_run_logger, task
+from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from blocwatch.config import SourcesConfig, load_sources
-from blocwatch.executors import extraction_executor
-from blocwatch.fetch import HostMemory
-from blocwatch.paths import DataPaths, data_paths, default_config
-from blocwatch.pipeline import SourceDiscovery, discover_all
-from blocwatch.taxonomy import load_taxonomy
-from flows.common import fetch_load_publish, prefect_run_id, skipped, writer_lock
-from warehouse.db import connect_writer
-from warehouse.load import finish_run, known_urls, start_run, sync_reference
+from blocwatch.config import SourcesConfig
+from blocwatch.orchestration.crawl import discover_all
+from blocwatch.orchestration.executors import extraction_executor
+from blocwatch.records import SourceDiscovery
+from blocwatch.stages.fetch import HostMemory
+from flows.common import fetch_load_publish
+from flows.run import RunOptions, load_inputs, writer_run
+from warehouse.load import known_urls
 
 
 @task(name="discover", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=5)
@@ -61,46 +58,21 @@ def ingest(sources_file: str | None = None, taxonomy_file: str | None = None,
             and tagging on instead of the local process pool; fetching and loading stay
             here. Workers need blocwatch installed and the taxonomy at the same path.
     """
-    logger = get_run_logger()
-    started = time.monotonic()
-    config = load_sources(sources_file or default_config("sources.yaml"))
-    taxonomy_path = str(Path(taxonomy_file or default_config("taxonomy.yaml")).resolve())
-    taxonomy = load_taxonomy(taxonomy_path)
-    paths = data_paths(data_dir).ensure()
-    sources = [s for s in config.enabled() if not only_sources or s.id in only_sources]
+    inputs = load_inputs(RunOptions(
+        sources_file=sources_file, taxonomy_file=taxonomy_file, data_dir=data_dir,
+        resolve=resolve, workers=workers, lock_timeout_s=lock_timeout_s,
+        show_progress=show_progress, dask_address=dask_address))
+    sources = [s for s in inputs.config.enabled() if not only_sources or s.id in only_sources]
     if only_sources:
         missing = sorted(set(only_sources) - {s.id for s in sources})
         if missing:
             raise ValueError(f"unknown or disabled source id(s): {', '.join(missing)}")
 
-    with writer_lock(paths.lock, lock_timeout_s, logger) as locked:
-        if not locked:
-            return skipped("ingest", paths, lock_timeout_s, started)
-        con = connect_writer(paths.work_db)
-        try:
-            return _run(con, config, sources, taxonomy, taxonomy_path, paths, resolve,
-                        workers, started, logger, show_progress, dask_address)
-        finally:
-            con.close()
-
-
-def _run(con: duckdb.DuckDBPyConnection, config: SourcesConfig, sources: list, taxonomy: Any,
-         taxonomy_path: str, paths: DataPaths, resolve: dict[str, str] | None,
-         workers: int | None, started: float, logger: Any,
-         show_progress: bool = False, dask_address: str | None = None) -> dict[str, Any]:
-    run_id = start_run(con, "ingest", prefect_run_id())
-    counts = {"discovered": 0, "new": 0, "fetched": 0, "failed": 0, "loaded": 0}
-    try:
-        sync_reference(con, config, taxonomy)
+    with writer_run("ingest", inputs) as run:
+        if run.skipped:
+            return run.skipped
         memory = HostMemory()
-        discoveries = discover_task(config, [s.id for s in sources], con, resolve, memory)
-        def executor() -> Any:
-            return extraction_executor(taxonomy_path, workers, dask_address)
-
-        return fetch_load_publish(con, "ingest", run_id, config, discoveries, taxonomy_path,
-                                  paths, resolve, executor, memory, counts, started, logger,
-                                  show_progress)
-    except BaseException as exc:
-        finish_run(con, run_id, "failed", counts, time.monotonic() - started,
-                   f"{type(exc).__name__}: {exc}")
-        raise
+        discoveries = discover_task(run.config, [s.id for s in sources], run.db, resolve,
+                                    memory)
+        return fetch_load_publish(run, discoveries, lambda: extraction_executor(
+            inputs.taxonomy_path, workers, dask_address), memory)

@@ -3,7 +3,6 @@ compaction of the work database, publish."""
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,22 +14,11 @@ from prefect.events import emit_event
 
 from blocwatch.alerts import Alert, SilenceParams
 from blocwatch.checks import OK, CheckParams, CheckResult, evaluate_checks
-from blocwatch.config import load_sources
-from blocwatch.paths import data_paths, default_config
-from blocwatch.process import MAX_FUTURE
-from flows.common import (
-    alerts_markdown,
-    detect_alerts,
-    prefect_run_id,
-    publish_task,
-    raise_alerts,
-    report,
-    skipped,
-    writer_lock,
-)
+from blocwatch.stages.dates import MAX_FUTURE
+from flows.common import publish_task
+from flows.report import alerts_markdown, detect_alerts, raise_alerts, report
+from flows.run import RunOptions, load_inputs, writer_run
 from warehouse import ops
-from warehouse.db import connect_writer
-from warehouse.load import finish_run, start_run
 
 
 @task(name="data-checks", cache_policy=NO_CACHE)
@@ -86,75 +74,56 @@ def maintenance(sources_file: str | None = None, data_dir: str | None = None,
         lock_timeout_s: how long to wait while another run writes the warehouse; after
             that the run is skipped (logged, nothing written).
     """
-    logger = get_run_logger()
-    started = time.monotonic()
-    config = load_sources(sources_file or default_config("sources.yaml"))
-    enabled = [s.id for s in config.enabled()]
-    paths = data_paths(data_dir).ensure()
+    inputs = load_inputs(RunOptions(sources_file=sources_file, data_dir=data_dir,
+                                    lock_timeout_s=lock_timeout_s), taxonomy=False)
+    enabled = [s.id for s in inputs.config.enabled()]
     params = CheckParams(max_missing_date_share=max_missing_date_share,
                          max_missing_author_share=max_missing_author_share)
     silence = SilenceParams(factor=silence_factor, min_days=silence_min_days)
 
-    with writer_lock(paths.lock, lock_timeout_s, logger) as locked:
-        if not locked:
-            return skipped("maintenance", paths, lock_timeout_s, started)
-        if not paths.work_db.exists():
-            logger.info("no work database at %s yet: nothing to maintain", paths.work_db)
-            return {"status": "empty", "data_dir": str(paths.root)}
-        con = connect_writer(paths.work_db)
-        run_id = start_run(con, "maintenance", prefect_run_id())
-        counts: dict[str, int] = {}
-        try:
-            results = checks_task(con, run_id, params)
-            for r in results:
-                if r.status != OK:
-                    logger.warning("data check %s %s%s: %s (threshold %s) %s", r.status.upper(),
-                                   r.check_name, f" [{r.source_id}]" if r.source_id else "",
-                                   r.value, r.threshold, r.detail or "")
-                    emit_event(event=f"blocwatch.check.{r.status}",
-                               resource={"prefect.resource.id":
-                                         f"blocwatch.check.{r.check_name}.{r.source_id or 'all'}",
-                                         "prefect.resource.name": r.check_name},
-                               payload={"check": r.check_name, "source_id": r.source_id,
-                                        "value": r.value, "threshold": r.threshold,
-                                        "status": r.status, "detail": r.detail})
-            fresh = alerts_task(con, run_id, enabled, silence)
-            failing = sum(r.status != OK for r in results)
-            message = (f"{len(results)} checks, {failing} not ok; {len(fresh)} new alerts")
-            finish_run(con, run_id, "completed", counts, time.monotonic() - started, message)
-        except BaseException as exc:
-            finish_run(con, run_id, "failed", counts, time.monotonic() - started,
-                       f"{type(exc).__name__}: {exc}")
-            con.close()
-            raise
-        con.close()
+    with writer_run("maintenance", inputs, sync=False, existing_only=True) as run:
+        if run.skipped:
+            return run.skipped
+        logger, paths = run.logger, run.paths
+        results = checks_task(run.db, run.run_id, params)
+        for r in results:
+            if r.status != OK:
+                logger.warning("data check %s %s%s: %s (threshold %s) %s", r.status.upper(),
+                               r.check_name, f" [{r.source_id}]" if r.source_id else "",
+                               r.value, r.threshold, r.detail or "")
+                emit_event(event=f"blocwatch.check.{r.status}",
+                           resource={"prefect.resource.id":
+                                     f"blocwatch.check.{r.check_name}.{r.source_id or 'all'}",
+                                     "prefect.resource.name": r.check_name},
+                           payload={"check": r.check_name, "source_id": r.source_id,
+                                    "value": r.value, "threshold": r.threshold,
+                                    "status": r.status, "detail": r.detail})
+        fresh = alerts_task(run.db, run.run_id, enabled, silence)
+        failing = sum(r.status != OK for r in results)
+        message = (f"{len(results)} checks, {failing} not ok; {len(fresh)} new alerts")
+        run.finish("completed", message)
         sizes = (0, 0)
-        compact_error: BaseException | None = None
+        compact_error: Exception | None = None
         if compact:
             # Compaction needs the file closed; the lock is still held, so nobody writes.
+            run.close()
             try:
                 sizes = compact_task(str(paths.work_db))
                 logger.info("compacted %s: %d → %d bytes", paths.work_db, *sizes)
             except Exception as exc:  # the original file is intact (see ops.compact)
                 compact_error = exc
-        con = connect_writer(paths.work_db)
-        try:
-            if compact_error is not None:
-                finish_run(con, run_id, "failed", counts, time.monotonic() - started,
-                           f"{message}; compaction failed: {compact_error}")
-            publish_task(con, str(paths.work_db), str(paths.published_db))
-        finally:
-            con.close()
+            run.reopen()
+        if compact_error is not None:
+            run.finish("failed", f"{message}; compaction failed: {compact_error}")
+        publish_task(run.db, str(paths.work_db), str(paths.published_db))
         if compact_error is not None:
             # Checks and alerts are published; the run still fails so Prefect shows it.
             raise compact_error
-    summary = {"run_id": run_id, "checks": len(results), "checks_not_ok": failing,
-               "new_alerts": len(fresh), "bytes_before": sizes[0], "bytes_after": sizes[1],
-               "seconds": round(time.monotonic() - started, 2),
-               "published": str(paths.published_db)}
+        summary = {"run_id": run.run_id, "checks": len(results), "checks_not_ok": failing,
+                   "new_alerts": len(fresh), "bytes_before": sizes[0], "bytes_after": sizes[1],
+                   "seconds": round(run.seconds(), 2), "published": str(paths.published_db)}
     table = [{"check": r.check_name, "source_id": r.source_id or "(all)", "value": r.value,
               "threshold": r.threshold, "status": r.status} for r in results]
     report("maintenance", summary, table, alerts_markdown(fresh))
     logger.info("maintenance finished: %s", summary)
     return summary
-

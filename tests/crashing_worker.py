@@ -7,13 +7,13 @@ import os
 import signal
 from typing import Any
 
-import blocwatch.process
-from blocwatch.process import init_worker
+import blocwatch.stages.page
+from blocwatch.stages.page import init_worker
 
 
 def init(taxonomy_path: str, crash_url: str) -> None:
     init_worker(taxonomy_path)
-    real = blocwatch.process.process_page
+    real = blocwatch.stages.page.process_page
 
     def process_page(page: Any, *args: Any) -> Any:
         if page.url == crash_url:
@@ -21,7 +21,7 @@ def init(taxonomy_path: str, crash_url: str) -> None:
         return real(page, *args)
 
     # The pool pickles process_page by name, so the worker resolves it to this wrapper.
-    blocwatch.process.process_page = process_page
+    blocwatch.stages.page.process_page = process_page
 
 
 def square_or_die(n: int) -> int:

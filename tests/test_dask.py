@@ -53,7 +53,7 @@ def test_ingest_on_a_local_dask_cluster_equals_the_default_run(
                 dask_address=address)
 
         def worker_taxonomy() -> str | None:
-            from blocwatch.process import _State
+            from blocwatch.stages.page import _State
 
             return _State.taxonomy_path
 
@@ -68,7 +68,7 @@ def test_ingest_on_a_local_dask_cluster_equals_the_default_run(
 
 
 def test_dask_executor_needs_one_target() -> None:
-    from blocwatch.executors import DaskExecutor
+    from blocwatch.orchestration.executors import DaskExecutor
 
     with pytest.raises(ValueError):
         DaskExecutor()

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from blocwatch.dates import (
+from blocwatch.records import ArticleRecord, PageInput
+from blocwatch.stages.dates import (
     EARLIEST_DATE,
     MAX_FUTURE,
     DateCandidate,
@@ -19,7 +20,7 @@ from blocwatch.dates import (
     local_day,
     visible_date,
 )
-from blocwatch.process import ArticleRecord, PageInput, process_page
+from blocwatch.stages.page import process_page
 
 REPO = Path(__file__).resolve().parents[1]
 TAXONOMY = str(REPO / "taxonomy.yaml")
@@ -277,7 +278,8 @@ def test_first_date_in_sources_yaml_reaches_the_date_choice(tmp_path: Path) -> N
 
     from blocwatch.config import load_sources
     from blocwatch.demo.server import DemoWeb
-    from blocwatch.pipeline import discover_all, fetch_and_process
+    from blocwatch.orchestration.batch import fetch_and_process
+    from blocwatch.orchestration.crawl import discover_all
     from tests.conftest import build_demo
 
     corpus = build_demo(tmp_path, articles=40, seed=3)

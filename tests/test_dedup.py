@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from blocwatch import dedup
-from blocwatch.extract import content_hash
-from blocwatch.process import ArticleRecord
+from blocwatch.records import ArticleRecord
+from blocwatch.stages.extract import content_hash
 from warehouse.db import connect_writer
 from warehouse.load import load_batch, start_run
 from warehouse.stories import rebuild_stories

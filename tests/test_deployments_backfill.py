@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from blocwatch.backfill import BackfillScope, archive_links, plan_backfill
 from blocwatch.config import load_sources
+from blocwatch.orchestration.crawl import BackfillScope, plan_backfill
+from blocwatch.stages.feeds import archive_links
 from tests.conftest import REPO, BuiltWarehouse, PrefectServer
 from warehouse.db import connect_reader
 

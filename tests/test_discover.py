@@ -9,10 +9,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from blocwatch import discover
 from blocwatch.config import Politeness, Settings, Source, SourcesConfig
-from blocwatch.discover import FeedError, parse_feed
-from blocwatch.pipeline import SourceDiscovery, discover_all
+from blocwatch.orchestration.crawl import discover_all
+from blocwatch.records import SourceDiscovery
+from blocwatch.stages import feeds as discover
+from blocwatch.stages.feeds import FeedError, parse_feed
 
 RSS = b"""<?xml version="1.0"?>
 <rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel>

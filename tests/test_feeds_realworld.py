@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from blocwatch.discover import FeedError, parse_feed
+from blocwatch.stages.feeds import FeedError, parse_feed
 
 REALWEB = Path(__file__).resolve().parents[2] / "shared" / "realweb"
 

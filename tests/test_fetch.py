@@ -8,9 +8,10 @@ from collections.abc import Iterator
 
 import pytest
 
-import blocwatch.fetch as fetch_module
+import blocwatch.stages.fetch as fetch_module
 from blocwatch.config import Politeness
-from blocwatch.fetch import Fetcher, FetchResult
+from blocwatch.records import FetchResult
+from blocwatch.stages.fetch import Fetcher
 from tests.faultweb import ARTICLE, FaultWeb
 
 UA = "blocwatch-test/0.1 (+https://example.test/contact)"

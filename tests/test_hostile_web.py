@@ -313,7 +313,7 @@ def test_second_run_retries_only_transient_failures(hostile: HostileRun) -> None
 MEMORY_PROBE = textwrap.dedent("""
     import asyncio, json, sys
     from blocwatch.config import Politeness
-    from blocwatch.fetch import Fetcher
+    from blocwatch.stages.fetch import Fetcher
 
     base, cap = sys.argv[1], int(sys.argv[2])
     polite = Politeness(min_delay_s=0, timeout_s=5, max_bytes=cap, retries=0,
@@ -370,7 +370,7 @@ def test_polite_by_default() -> None:
     a few connections to it (Media Cloud's bar: 5 s, 4 connections, 30 s after a 429),
     bounded retries, and a User-Agent naming a contact URL; the shipped outlets keep it."""
     from blocwatch.config import DEFAULT_USER_AGENT, Politeness, load_sources
-    from blocwatch.fetch import DEFAULT_429_BACKOFF_S, MAX_REDIRECTS
+    from blocwatch.stages.fetch import DEFAULT_429_BACKOFF_S, MAX_REDIRECTS
 
     p = Politeness()
     assert p.obey_robots and p.min_delay_s >= 5 and 1 <= p.concurrency <= 4

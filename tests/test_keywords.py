@@ -1,4 +1,4 @@
-"""Per-article keywords and the text analysis under them (blocwatch.keywords,
+"""Per-article keywords and the text analysis under them (blocwatch.stages.keywords,
 blocwatch.analysis), pinned with exact counts and base forms in English, Russian, Korean,
 Japanese and Chinese; keyword in context (dashboard.text.kwic,
 warehouse.analysis.keyword_in_context) in each of those languages; and the demo
@@ -26,7 +26,7 @@ from blocwatch.analysis import (
     stopwords,
     word_forms,
 )
-from blocwatch.keywords import Keyword, extract_keywords
+from blocwatch.stages.keywords import Keyword, extract_keywords
 from dashboard.text import kwic
 from tests.conftest import BuiltWarehouse
 

@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from blocwatch.language import (
+from blocwatch.records import ArticleRecord, PageInput
+from blocwatch.stages.language import (
     check_language,
     declared_language,
     detect_language,
     normalize_code,
 )
-from blocwatch.process import ArticleRecord, PageInput, process_page
+from blocwatch.stages.page import process_page
 
 REPO = Path(__file__).resolve().parents[1]
 TAXONOMY = str(REPO / "taxonomy.yaml")

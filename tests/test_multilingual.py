@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from blocwatch.process import ArticleRecord, PageInput, process_page
-from blocwatch.tagger import Tagger
+from blocwatch.records import ArticleRecord, PageInput
+from blocwatch.stages.page import process_page
+from blocwatch.stages.tagger import Tagger
 from blocwatch.taxonomy import Taxonomy, load_taxonomy
 
 REPO = Path(__file__).resolve().parents[1]

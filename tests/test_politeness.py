@@ -18,7 +18,8 @@ from http.server import BaseHTTPRequestHandler
 import pytest
 
 from blocwatch.config import Politeness
-from blocwatch.fetch import DEFERRED, Fetcher, FetchResult, HostMemory
+from blocwatch.records import DEFERRED, FetchResult
+from blocwatch.stages.fetch import Fetcher, HostMemory
 from tests.faultweb import ARTICLE, FaultWeb
 
 UA = "blocwatch-test/0.1 (+https://example.test/contact)"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from blocwatch.reprocess import index_archive, read_bodies
+from blocwatch.stages.archive import index_archive, read_bodies
 from tests.conftest import REPO, BuiltWarehouse, PrefectServer
 from warehouse.db import connect_reader
 

@@ -19,7 +19,8 @@ import duckdb
 import pytest
 
 from blocwatch.config import Politeness, load_sources
-from blocwatch.fetch import Fetcher, FetchResult, is_public_address
+from blocwatch.records import FetchResult
+from blocwatch.stages.fetch import Fetcher, is_public_address
 from tests.faultweb import FaultWeb
 from warehouse.db import connect_reader, connect_writer
 from warehouse.sqlguard import SqlRefused, check_sql, run_readonly
@@ -283,8 +284,8 @@ def hostile_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     page, and an operator anything in sources.yaml)."""
     from datetime import UTC, date, datetime
 
-    from blocwatch.extract import content_hash
-    from blocwatch.process import ArticleRecord
+    from blocwatch.records import ArticleRecord
+    from blocwatch.stages.extract import content_hash
     from blocwatch.taxonomy import load_taxonomy
     from warehouse.load import finish_run, load_batch, start_run, sync_reference
     from warehouse.publish import publish

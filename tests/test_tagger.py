@@ -1,4 +1,4 @@
-"""The entity tagger's matching rules, pinned with exact counts (blocwatch.tagger)."""
+"""The entity tagger's matching rules, pinned with exact counts (blocwatch.stages.tagger)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from blocwatch.tagger import EntityCount, Match, Tagger
+from blocwatch.stages.tagger import EntityCount, Match, Tagger
 from blocwatch.taxonomy import Taxonomy, load_taxonomy
 
 SHIPPED = Path(__file__).parents[1] / "taxonomy.yaml"

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from blocwatch.urls import canonical_url, date_from_url, same_site
+from blocwatch.stages.urls import canonical_url, date_from_url, same_site
 
 
 @pytest.mark.parametrize(("raw", "expected"), [

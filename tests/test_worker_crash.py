@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from blocwatch.config import load_sources
-from blocwatch.executors import ResilientProcessPool, WorkerCrashed
-from blocwatch.pipeline import discover_all, fetch_and_process
+from blocwatch.orchestration.batch import fetch_and_process
+from blocwatch.orchestration.crawl import discover_all
+from blocwatch.orchestration.executors import ResilientProcessPool, WorkerCrashed
 from tests import crashing_worker
 from tests.conftest import REPO, build_demo
 

@@ -12,8 +12,7 @@ import duckdb
 import pyarrow as pa
 
 from blocwatch.config import SourcesConfig
-from blocwatch.pipeline import FailedUrl
-from blocwatch.process import ArticleRecord
+from blocwatch.records import ArticleRecord, FailedUrl
 from blocwatch.taxonomy import Taxonomy
 from warehouse.rollups import update_rollups
 from warehouse.stories import assign_stories
@@ -22,7 +21,7 @@ from warehouse.stories import assign_stories
 PERMANENT_OUTCOMES = ("loaded", "duplicate", "no_text", "not_html", "robots", "blocked",
                       "bad_url", "too_large", "gone")
 # Not an outcome of fetch_log: a URL the fetcher did not try because its host had spent
-# its time budget for the run (blocwatch.fetch.DEFERRED). It is neither logged nor counted
+# its time budget for the run (blocwatch.stages.fetch.DEFERRED). It is neither logged nor counted
 # towards parking; the next run tries it.
 DEFERRED_OUTCOME = "deferred"
 

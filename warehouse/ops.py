@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from blocwatch.alerts import Alert
 from blocwatch.checks import CheckResult
-from blocwatch.process import ArticleRecord
+from blocwatch.records import ArticleRecord
 from warehouse.db import STORAGE_VERSION
 from warehouse.load import insert_arrow, now
 from warehouse.rollups import rebuild_rollups

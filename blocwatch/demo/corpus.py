@@ -15,7 +15,7 @@ What the ledger holds, per article, and so what the ingest must get exactly righ
   in English, Japanese, Korean, Russian and Chinese text. Every sentence is checked by
   AliasMatcher, an implementation of the taxonomy's matching rules (whole words; no
   boundary for aliases in scripts written without spaces; prefix aliases; case) that
-  shares no code with blocwatch.tagger.
+  shares no code with blocwatch.stages.tagger.
 * ``language``: the article's language. One outlet's pages declare the wrong one
   (``<html lang="en">`` on Korean text), as misconfigured templates do.
 * ``story``: the URL of the story's first article. A wire outlet's stories are
@@ -454,7 +454,7 @@ class AliasMatcher:
     leftmost-longest, prefix aliases, no word boundary for aliases in scripts written
     without spaces and such characters as boundaries for the others), used to prove that
     what the generator placed is what a correct tagger will find. Deliberately does not
-    import blocwatch.tagger."""
+    import blocwatch.stages.tagger."""
 
     def __init__(self, taxonomy: Taxonomy) -> None:
         aliases = sorted(taxonomy.aliases, key=lambda a: (-len(a.text), a.text, a.entity_id))

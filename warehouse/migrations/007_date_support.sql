@@ -1,4 +1,4 @@
--- 007: how well supported each article's publication date is. blocwatch.dates gathers the
+-- 007: how well supported each article's publication date is. blocwatch.stages.dates gathers the
 -- day from every source it can (feed, URL, page metadata, updated date, visible date, full
 -- text) and votes; these columns keep the vote's margin so an analyst can keep only
 -- well-supported dates (WHERE date_agree >= 2, or WHERE date_disagree = 0). Articles

@@ -3,7 +3,7 @@ the near-duplicate signature.
 
 Runs in worker processes (CPU-bound), so everything here is a plain picklable value.
 
-Publication date: ``blocwatch.dates`` gathers the day from the feed, the URL, the page's
+Publication date: ``blocwatch.stages.dates`` gathers the day from the feed, the URL, the page's
 metadata and the date shown by the headline, in the outlet's time zone, and votes;
 ``date_source`` records the source that won, ``date_agree``/``date_disagree`` how many
 sources named that day or another.
@@ -11,74 +11,18 @@ sources named that day or another.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from blocwatch import dedup
-from blocwatch.dates import EARLIEST_DATE, MAX_FUTURE, date_evidence
-from blocwatch.extract import content_hash, decode_html, extract_page
-from blocwatch.keywords import extract_keywords
-from blocwatch.language import check_language, declared_language
-from blocwatch.tagger import Tagger
+from blocwatch.records import ArticleRecord, PageFailure, PageInput
+from blocwatch.stages.dates import EARLIEST_DATE, MAX_FUTURE, date_evidence
+from blocwatch.stages.extract import content_hash, decode_html, extract_page
+from blocwatch.stages.keywords import extract_keywords
+from blocwatch.stages.language import check_language, declared_language
+from blocwatch.stages.tagger import Tagger
+from blocwatch.stages.urls import canonical_url, same_site
 from blocwatch.taxonomy import load_taxonomy
-from blocwatch.urls import canonical_url, same_site
-
-
-@dataclass(frozen=True)
-class PageInput:
-    url: str
-    final_url: str
-    body: bytes
-    content_type: str
-    source_id: str
-    source_language: str
-    # The feed entry's time (with its offset) or day.
-    feed_date: datetime | date | None = None
-    fetched_at: datetime | None = None
-    # The outlet's first publication day (sources.yaml ``first_date``), when known: a page
-    # date before it is a template default or a date quoted in the text.
-    first_date: date | None = None
-    # IANA zone whose calendar day is the publication day (Source.zone).
-    timezone: str | None = None
-
-
-@dataclass
-class ArticleRecord:
-    url: str
-    discovered_url: str
-    fetched_url: str
-    source_id: str
-    title: str | None
-    author: str | None
-    published: date | None
-    date_source: str | None
-    language: str | None
-    sitename: str | None
-    text: str
-    word_count: int
-    content_hash: str
-    fetched_at: datetime
-    mentions: list[tuple[str, int, int, bool, int | None]] = field(default_factory=list)
-    co_mentions: list[tuple[str, str, int]] = field(default_factory=list)
-    keywords: list[tuple[str, int, float]] = field(default_factory=list)
-    # Language check (blocwatch.language): how ``language`` was decided.
-    language_source: str | None = None
-    declared_language: str | None = None
-    detected_language: str | None = None
-    language_confidence: float | None = None
-    # MinHash signature of the text (blocwatch.dedup), for near-duplicate stories.
-    signature: bytes | None = None
-    # How many date sources named the published day, and how many another (blocwatch.dates).
-    date_agree: int | None = None
-    date_disagree: int | None = None
-
-
-@dataclass(frozen=True)
-class PageFailure:
-    url: str
-    outcome: str
-    error: str
 
 
 class _State:

@@ -41,12 +41,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from importlib import resources
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import lxml.html
 
-from blocwatch.urls import date_from_url
+from blocwatch.config import AS_WRITTEN, country_timezone
+from blocwatch.stages.urls import date_from_url
 
 __all__ = ["AS_WRITTEN", "EARLIEST_DATE", "MAX_FUTURE", "PRIORITY", "WEIGHTS", "DateCandidate",
            "DateChoice", "choose", "country_timezone", "date_evidence", "local_day",
@@ -96,42 +96,11 @@ def choose(candidates: Iterable[DateCandidate]) -> DateChoice:
 # --- time zones ----------------------------------------------------------------------------
 
 @functools.cache
-def _country_zones() -> dict[str, str]:
-    """Country code → IANA zone: the shipped overrides for countries spanning several
-    zones (the capital's or the most populous zone), else tzdata's zone.tab, first entry."""
-    zones: dict[str, str] = {}
-    try:
-        tab = resources.files("tzdata").joinpath("zoneinfo", "zone.tab").read_text("utf-8")
-    except (ModuleNotFoundError, FileNotFoundError):
-        tab = ""
-    for line in tab.splitlines():
-        if line and not line.startswith("#"):
-            cc, _coords, zone, *_ = line.split("\t")
-            zones.setdefault(cc, zone)
-    data = resources.files("blocwatch").joinpath("data", "country_timezones.txt")
-    for line in data.read_text(encoding="utf-8").splitlines():
-        line = line.split("#", 1)[0].strip()
-        if line:
-            cc, zone = line.split()
-            zones[cc] = zone
-    return zones
-
-
-def country_timezone(country: str) -> str:
-    """The default time zone of an outlet in ``country`` (ISO 3166-1 alpha-2); UTC when
-    the country is unknown."""
-    return _country_zones().get(country.upper(), "UTC")
-
-
-@functools.cache
 def _zone(name: str | None) -> ZoneInfo:
     try:
         return ZoneInfo(name or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo("UTC")
-
-
-AS_WRITTEN = "as-written"
 
 
 def local_day(when: datetime | date, timezone: str | None) -> date:

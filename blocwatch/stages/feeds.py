@@ -35,14 +35,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import feedparser
+import lxml.html
 from lxml import etree
 
 from blocwatch.errors import BlocwatchError
-from blocwatch.extract import declared_charsets
-from blocwatch.urls import parses
+from blocwatch.stages.extract import declared_charsets
+from blocwatch.stages.urls import canonical_url, date_from_url, parses, same_site
 
 # Entries read from one feed document; feeds list the newest few dozen, so more is a
 # runaway or hostile feed. Paging (rel="next") reaches the rest.
@@ -736,3 +737,44 @@ def _parse_sitemap(root: etree._Element, base: str, kind: str,
         else:
             page.entries.append(FeedEntry(url, None, *when))
     return page
+
+
+# ---------------------------------------------------------------------------------------
+# HTML archive pages (a backfill's section, tag and archive listings)
+
+_ASSET_RE = re.compile(r"\.(?:css|js|xml|rss|atom|json|png|jpe?g|gif|svg|webp|ico|pdf|zip)$",
+                       re.I)
+
+
+def archive_links(html: bytes, page_url: str, pattern: str | None = None
+                  ) -> tuple[list[str], list[str]]:
+    """Article links and next pages of an HTML archive page.
+
+    Returns (links, next_pages): same-site links that look like articles (matching
+    ``pattern``, else carrying a date in the URL), and rel="next" targets.
+    """
+    try:
+        doc = lxml.html.document_fromstring(html)
+    except (ValueError, lxml.etree.ParserError):
+        return [], []
+    doc.make_links_absolute(page_url, handle_failures="discard")
+    regex = re.compile(pattern) if pattern else None
+    own = canonical_url(page_url)
+    links: dict[str, None] = {}
+    nexts: dict[str, None] = {}
+    for el in doc.iter("a", "link"):
+        href = (el.get("href") or "").strip()
+        if (not href.startswith(("http://", "https://")) or not parses(href)
+                or not same_site(href, page_url)):
+            continue
+        if "next" in (el.get("rel") or "").lower().split():
+            nexts[href] = None
+            continue
+        if el.tag != "a":
+            continue
+        url = canonical_url(href)
+        if url == own or _ASSET_RE.search(urlsplit(url).path):
+            continue
+        if (regex.search(url) if regex else date_from_url(url) is not None):
+            links[url] = None
+    return list(links), list(nexts)

@@ -27,7 +27,7 @@ from concurrent.futures import CancelledError, Executor, Future, ProcessPoolExec
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from blocwatch.process import init_worker
+from blocwatch.stages.page import init_worker
 
 if TYPE_CHECKING:
     from distributed import Client

@@ -27,6 +27,7 @@ import httpx
 from protego import Protego
 
 from blocwatch.config import Politeness
+from blocwatch.records import DEFERRED, FetchResult
 
 MAX_REDIRECTS = 5
 MAX_RETRY_AFTER_S = 120.0
@@ -44,8 +45,6 @@ MAX_CRAWL_DELAY_S = 86_400.0
 # trickle (the server keeps sending, too slowly to ever finish); an older last byte is a
 # stall, which may pass and is retried.
 TRICKLE_RECENT_SHARE = 0.5
-# The outcome of a URL not fetched because its host spent its time budget for the run.
-DEFERRED = "deferred"
 
 # Addresses Python's ipaddress calls global that are still no place for a crawler: the
 # IETF protocol block holding Oracle Cloud's metadata service (192.0.0.192).
@@ -54,39 +53,6 @@ _EXTRA_BLOCKED = (ipaddress.ip_network("192.0.0.0/24"),)
 _NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
 
 Resolver = Callable[[str, int], Awaitable[list[str]]]
-
-
-@dataclass
-class FetchResult:
-    """What one URL gave, success or failure; failures carry outcome and a readable error."""
-
-    url: str
-    # ok | http_error | timeout | network | too_large | not_html | robots | blocked | bad_url
-    # | deferred (not tried: the host's time budget for the run is spent)
-    outcome: str
-    final_url: str | None = None
-    status: int | None = None
-    headers: list[tuple[str, str]] = field(default_factory=list)
-    body: bytes | None = None
-    error: str | None = None
-    elapsed_ms: int = 0
-    attempts: int = 0
-    fetched_at: datetime = field(default_factory=lambda: datetime.now(UTC))
-
-    @property
-    def ok(self) -> bool:
-        return self.outcome == "ok"
-
-    @property
-    def deferred(self) -> bool:
-        return self.outcome == DEFERRED
-
-    @property
-    def content_type(self) -> str:
-        for k, v in self.headers:
-            if k.lower() == "content-type":
-                return v
-        return ""
 
 
 class _Refused(Exception):
