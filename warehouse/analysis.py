@@ -11,27 +11,20 @@ parameter. Works on the published snapshot (read-only) or the work database.
 
 from __future__ import annotations
 
-import functools
 from datetime import date, timedelta
-from importlib import resources
 from typing import Any
 
 import duckdb
 import pandas as pd
 
 from blocwatch.analysis import find_term
+from warehouse.sql import sql
 
 __all__ = ["UNITS", "baseline_before", "distinctive_terms", "keyword_in_context"]
 
 UNITS = ("article", "story")
 # keyword_in_context's columns before the three of the snippet.
 _KWIC_COLUMNS = ["article_id", "story_id", "published", "source_id", "title", "url"]
-
-
-@functools.cache
-def _sql(name: str) -> str:
-    return resources.files("warehouse").joinpath("queries", f"{name}.sql").read_text(
-        encoding="utf-8")
 
 
 def _check(unit: str, *pairs: tuple[date, date]) -> None:
@@ -67,7 +60,7 @@ def distinctive_terms(con: duckdb.DuckDBPyConnection, entity: str, window_start:
         "entity": entity, "window_start": window_start, "window_end": window_end,
         "baseline_start": baseline_start, "baseline_end": baseline_end, "unit": unit,
         "limit": int(limit), "min_docs": int(min_docs), "prior": float(prior)}
-    return con.execute(_sql("distinctive_terms"), params).df()
+    return con.execute(sql("distinctive_terms"), params).df()
 
 
 def keyword_in_context(con: duckdb.DuckDBPyConnection, entity: str, term: str, start: date,
@@ -85,7 +78,7 @@ def keyword_in_context(con: duckdb.DuckDBPyConnection, entity: str, term: str, s
     _check(unit, (start, end))
     params: dict[str, Any] = {"entity": entity, "term": term, "start": start, "end": end,
                               "unit": unit}
-    result = con.execute(_sql("keyword_in_context"), params)
+    result = con.execute(sql("keyword_in_context"), params)
     parts: list[pd.DataFrame] = []
     found = 0
     # Candidates arrive newest first: analyse them only until ``limit`` lines are found.

@@ -9,6 +9,9 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.rollups import rebuild_sql
+from warehouse.sql import sql
+
 # Analysts open the published file with the DuckDB CLI they already have (1.5.x today),
 # which refuses files in DuckDB 2.0's default storage format.
 STORAGE_VERSION = "v1.5.0"
@@ -20,26 +23,21 @@ _MEMORY_RE = re.compile(r"^\d+(\.\d+)?\s*[KMGT]i?B$", re.I)
 
 _MIGRATION_RE = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
 
-_MIGRATIONS_TABLE = """
-CREATE TABLE IF NOT EXISTS schema_migrations (
-    version    INTEGER PRIMARY KEY,
-    name       VARCHAR NOT NULL,
-    applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp
-);
-COMMENT ON TABLE schema_migrations IS 'Schema migrations applied to this file, in order.';
-COMMENT ON COLUMN schema_migrations.version IS 'Migration number (file prefix).';
-COMMENT ON COLUMN schema_migrations.name IS 'Migration name (file name without number).';
-COMMENT ON COLUMN schema_migrations.applied_at IS 'When it was applied (UTC).';
-"""
+# A migration's "/*rebuild: table ...*/" stands for warehouse.rollups' rebuild of those
+# rollups: the tables' backfill is their one definition run again, not a copy of it.
+_REBUILD_RE = re.compile(r"/\*rebuild:([^*]*)\*/")
 
 
 def migrations() -> list[tuple[int, str, str]]:
-    """All shipped migrations as (version, name, sql), in order."""
+    """All shipped migrations as (version, name, sql), in order, rollup backfills spliced
+    in."""
     out = []
     for entry in resources.files("warehouse").joinpath("migrations").iterdir():
         m = _MIGRATION_RE.match(entry.name)
         if m:
-            out.append((int(m.group(1)), m.group(2), entry.read_text(encoding="utf-8")))
+            text = _REBUILD_RE.sub(lambda r: rebuild_sql(r.group(1).split()),
+                                   entry.read_text(encoding="utf-8"))
+            out.append((int(m.group(1)), m.group(2), text))
     return sorted(out)
 
 
@@ -65,7 +63,7 @@ def connect_reader(path: Path) -> duckdb.DuckDBPyConnection:
 
 
 def applied_versions(con: duckdb.DuckDBPyConnection) -> list[int]:
-    con.execute(_MIGRATIONS_TABLE)
+    con.execute(sql("db/schema_migrations"))
     return [r[0] for r in con.execute(
         "SELECT version FROM schema_migrations ORDER BY version").fetchall()]
 
@@ -74,12 +72,12 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
     """Apply migrations not yet recorded, each in its own transaction; return those applied."""
     done = set(applied_versions(con))
     applied = []
-    for version, name, sql in migrations():
+    for version, name, text in migrations():
         if version in done:
             continue
         con.execute("BEGIN TRANSACTION")
         try:
-            con.execute(sql)
+            con.execute(text)
             con.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
                         [version, name])
             con.execute("COMMIT")

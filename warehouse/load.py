@@ -15,6 +15,7 @@ from blocwatch.config import SourcesConfig
 from blocwatch.records import ArticleRecord, FailedUrl
 from blocwatch.taxonomy import Taxonomy
 from warehouse.rollups import update_rollups
+from warehouse.sql import registered, sql
 from warehouse.stories import assign_stories
 
 # Outcomes that will not change by asking again; such URLs are not retried by later runs.
@@ -64,10 +65,25 @@ def insert_arrow(con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[s
     if not rows:
         return
     arrays = [pa.array([r[i] for r in rows], type=t) for i, t in enumerate(types)]
-    batch = pa.table(arrays, names=list(columns))  # noqa: F841 - read by DuckDB below
     cols = ", ".join(columns)
-    # Table and column names are constants of this module, never user input.
-    con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM batch")  # noqa: S608
+    with registered(con, arrow_rows=pa.table(arrays, names=list(columns))):
+        # Table and column names are constants of this module, never user input.
+        con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM arrow_rows")  # noqa: S608
+
+
+def insert_derived(con: duckdb.DuckDBPyConnection,
+                   records: Sequence[tuple[int, ArticleRecord]]) -> None:
+    """The mentions, co-mentions and keywords of these (article_id, record) pairs."""
+    insert_arrow(con, "mentions", ("article_id", "entity_id", "body_count", "title_count",
+                                   "in_title", "first_offset"),
+                 [(aid, *m) for aid, r in records for m in r.mentions],
+                 (pa.int64(), pa.string(), pa.int32(), pa.int32(), pa.bool_(), pa.int32()))
+    insert_arrow(con, "co_mentions", ("article_id", "entity_a", "entity_b", "sentence_count"),
+                 [(aid, *c) for aid, r in records for c in r.co_mentions],
+                 (pa.int64(), pa.string(), pa.string(), pa.int32()))
+    insert_arrow(con, "keywords", ("article_id", "term", "count", "score"),
+                 [(aid, *k) for aid, r in records for k in r.keywords],
+                 (pa.int64(), pa.string(), pa.int32(), pa.float64()))
 
 
 def sync_reference(con: duckdb.DuckDBPyConnection, config: SourcesConfig,
@@ -81,8 +97,7 @@ def sync_reference(con: duckdb.DuckDBPyConnection, config: SourcesConfig,
     try:
         for s in config.sources:
             con.execute(
-                "INSERT OR REPLACE INTO sources (source_id, name, homepage, country, language, "
-                "kind, updated_at, timezone) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                sql("load/upsert_source"),
                 [s.id, s.name, str(s.homepage), s.country, s.language, s.kind, ts,
                  s.zone])
         con.execute("DELETE FROM entity_aliases")
@@ -106,15 +121,9 @@ def known_urls(con: duckdb.DuckDBPyConnection, urls: list[str],
     (url_parking.parked_until after ``at``, default now, UTC)."""
     if not urls:
         return set()
-    probe = pa.table({"url": pa.array(sorted(set(urls)), pa.string())})  # noqa: F841
-    rows = con.execute(
-        """
-        SELECT p.url FROM probe p
-        WHERE EXISTS (SELECT 1 FROM articles a WHERE a.url = p.url OR a.fetched_url = p.url)
-           OR EXISTS (SELECT 1 FROM fetch_log f
-                      WHERE f.url = p.url AND list_contains(?, f.outcome))
-           OR EXISTS (SELECT 1 FROM url_parking k WHERE k.url = p.url AND k.parked_until > ?)
-        """, [list(PERMANENT_OUTCOMES), at or now()]).fetchall()
+    with registered(con, probe=_urls(sorted(set(urls)))):
+        rows = con.execute(sql("load/known_urls"), {"permanent": list(PERMANENT_OUTCOMES),
+                                                    "at": at or now()}).fetchall()
     return {r[0] for r in rows}
 
 
@@ -122,18 +131,10 @@ _PARKED_PER_SOURCE = ("SELECT source_id, count(*) FROM url_parking WHERE parked_
                       "GROUP BY source_id")
 _STREAKS = "SELECT url, failed_runs FROM url_parking WHERE url IN (SELECT url FROM probe)"
 _CLEAR_STREAKS = "DELETE FROM url_parking WHERE url IN (SELECT url FROM probe)"
-_UPSERT_STREAKS = """
-INSERT INTO url_parking (url, source_id, failed_runs, first_failed_at, last_failed_at,
-                         last_run_id, last_outcome, last_error, parked_until, updated_at)
-SELECT url, source_id, failed_runs, last_failed_at, last_failed_at, last_run_id,
-       last_outcome, last_error, parked_until, last_failed_at
-FROM streaks
-ON CONFLICT (url) DO UPDATE SET
-    source_id = excluded.source_id, failed_runs = excluded.failed_runs,
-    last_failed_at = excluded.last_failed_at, last_run_id = excluded.last_run_id,
-    last_outcome = excluded.last_outcome, last_error = excluded.last_error,
-    parked_until = excluded.parked_until, updated_at = excluded.updated_at
-"""
+
+
+def _urls(urls: Sequence[str]) -> pa.Table:
+    return pa.table({"url": pa.array(list(urls), pa.string())})
 
 
 def parked_per_source(con: duckdb.DuckDBPyConnection,
@@ -147,8 +148,8 @@ def unpark(con: duckdb.DuckDBPyConnection, urls: Sequence[str] = (),
     """Forget the failure streaks of these URLs, or of every URL of ``source_id``, or of
     all URLs when neither is given; the next run fetches them. Returns how many."""
     if urls:
-        probe = pa.table({"url": pa.array(sorted(set(urls)), pa.string())})  # noqa: F841
-        return len(con.execute(_CLEAR_STREAKS + " RETURNING url").fetchall())
+        with registered(con, probe=_urls(sorted(set(urls)))):
+            return len(con.execute(_CLEAR_STREAKS + " RETURNING url").fetchall())
     if source_id is not None:
         return len(con.execute("DELETE FROM url_parking WHERE source_id = ? RETURNING url",
                                [source_id]).fetchall())
@@ -173,12 +174,12 @@ def track_failure_streaks(con: duckdb.DuckDBPyConnection, log_rows: list[tuple[A
                if r[6] not in PERMANENT_OUTCOMES and r[6] != DEFERRED_OUTCOME]
     cleared = [r[2] for r in out if r[6] in PERMANENT_OUTCOMES]
     if cleared:
-        probe = pa.table({"url": pa.array(cleared, pa.string())})  # noqa: F841
-        con.execute(_CLEAR_STREAKS)
+        with registered(con, probe=_urls(cleared)):
+            con.execute(_CLEAR_STREAKS)
     if not failing:
         return out
-    probe = pa.table({"url": pa.array([out[i][2] for i in failing], pa.string())})  # noqa: F841
-    before = dict(con.execute(_STREAKS).fetchall())
+    with registered(con, probe=_urls([out[i][2] for i in failing])):
+        before = dict(con.execute(_STREAKS).fetchall())
     rows: list[tuple[Any, ...]] = []
     for i in failing:
         row = out[i]
@@ -198,30 +199,25 @@ def track_failure_streaks(con: duckdb.DuckDBPyConnection, log_rows: list[tuple[A
                ("last_failed_at", pa.timestamp("us")), ("last_run_id", pa.string()),
                ("last_outcome", pa.string()), ("last_error", pa.string()),
                ("parked_until", pa.timestamp("us")))
-    streaks = pa.table([pa.array([r[i] for r in rows], t)  # noqa: F841 - read by DuckDB
-                        for i, (_, t) in enumerate(columns)], names=[n for n, _ in columns])
-    con.execute(_UPSERT_STREAKS)
+    streaks = pa.table([pa.array([r[i] for r in rows], t) for i, (_, t) in enumerate(columns)],
+                       names=[n for n, _ in columns])
+    with registered(con, streaks=streaks):
+        con.execute(sql("load/upsert_streaks"))
     return out
 
 
 def start_run(con: duckdb.DuckDBPyConnection, flow: str,
               prefect_flow_run_id: str | None = None) -> str:
     run_id = str(uuid.uuid4())
-    # Runs start under the writer lock, so a row still 'running' now belongs to a process
-    # that died (SIGKILL, power loss) before it could record its end.
-    con.execute("UPDATE runs SET status = 'crashed', "
-                "message = coalesce(message, 'the process ended without finishing the run') "
-                "WHERE status = 'running'")
-    con.execute("INSERT INTO runs (run_id, flow, prefect_flow_run_id, started_at, status) "
-                "VALUES (?, ?, ?, ?, 'running')", [run_id, flow, prefect_flow_run_id, now()])
+    con.execute(sql("load/crash_stale_runs"))
+    con.execute(sql("load/start_run"), [run_id, flow, prefect_flow_run_id, now()])
     return run_id
 
 
 def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, status: str,
                counts: dict[str, int], seconds: float, message: str | None = None) -> None:
     con.execute(
-        "UPDATE runs SET finished_at = ?, status = ?, discovered = ?, new = ?, fetched = ?, "
-        "failed = ?, loaded = ?, seconds = ?, message = ? WHERE run_id = ?",
+        sql("load/finish_run"),
         [now(), status, counts.get("discovered", 0), counts.get("new", 0),
          counts.get("fetched", 0), counts.get("failed", 0), counts.get("loaded", 0),
          seconds, message, run_id])
@@ -231,9 +227,7 @@ def record_run_sources(con: duckdb.DuckDBPyConnection, run_id: str,
                        rows: Iterable[dict[str, Any]]) -> None:
     for r in rows:
         con.execute(
-            "INSERT INTO run_sources (run_id, source_id, feeds_ok, feeds_failed, discovered, "
-            "new, fetched, failed, loaded, error, deferred, parked) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            sql("load/record_run_source"),
             [run_id, r["source_id"], r["feeds_ok"], r["feeds_failed"], r["discovered"],
              r["new"], r["fetched"], r["failed"], r["loaded"], r.get("error"),
              r.get("deferred", 0), r.get("parked", 0)])
@@ -269,20 +263,22 @@ def load_batch(con: duckdb.DuckDBPyConnection, run_id: str, articles: list[Artic
         urls = [a.url for a in articles]
         existing = set()
         if urls:
-            probe = pa.table({"url": pa.array(urls, pa.string())})  # noqa: F841
-            existing = {r[0] for r in con.execute(
-                "SELECT url FROM articles WHERE url IN (SELECT url FROM probe)").fetchall()}
+            with registered(con, probe=_urls(urls)):
+                existing = {r[0] for r in con.execute(
+                    "SELECT url FROM articles WHERE url IN (SELECT url FROM probe)").fetchall()}
         hashes = {a.content_hash for a in articles}
         first_by_hash: dict[str, int] = {}
         if hashes:
-            hp = pa.table({"h": pa.array(sorted(hashes), pa.string())})  # noqa: F841
-            first_by_hash = dict(con.execute(
-                "SELECT content_hash, min(article_id) FROM articles "
-                "WHERE content_hash IN (SELECT h FROM hp) GROUP BY 1").fetchall())
+            hp = pa.table({"h": pa.array(sorted(hashes), pa.string())})
+            with registered(con, hp=hp):
+                first_by_hash = dict(con.execute(
+                    "SELECT content_hash, min(article_id) FROM articles "
+                    "WHERE content_hash IN (SELECT h FROM hp) GROUP BY 1").fetchall())
         next_id = con.execute("SELECT coalesce(max(article_id), 0) + 1 FROM articles"
                               ).fetchone()[0]
         first_id = next_id
-        art_rows, men_rows, co_rows, kw_rows, log_rows = [], [], [], [], []
+        art_rows, log_rows = [], []
+        derived: list[tuple[int, ArticleRecord]] = []
         signatures: list[tuple[int, bytes | None]] = []
         seen: set[str] = set()
         for a in articles:
@@ -305,9 +301,7 @@ def load_batch(con: duckdb.DuckDBPyConnection, run_id: str, articles: list[Artic
                              a.detected_language, a.language_confidence, aid,
                              a.date_agree, a.date_disagree))
             signatures.append((aid, a.signature))
-            men_rows.extend((aid, *m) for m in a.mentions)
-            co_rows.extend((aid, *c) for c in a.co_mentions)
-            kw_rows.extend((aid, *k) for k in a.keywords)
+            derived.append((aid, a))
             log_rows.append(_fetch_log_row(run_id, a.source_id, a.discovered_url, "loaded",
                                            None, res))
             stats.loaded += 1
@@ -330,14 +324,7 @@ def load_batch(con: duckdb.DuckDBPyConnection, run_id: str, articles: list[Artic
             pa.date32(), pa.string(), pa.timestamp("us"), pa.string(), pa.string(),
             pa.string(), pa.int32(), pa.string(), pa.int64(), pa.string(), pa.string(),
             pa.string(), pa.string(), pa.float64(), pa.int64(), pa.int32(), pa.int32()))
-        insert_arrow(con, "mentions", ("article_id", "entity_id", "body_count", "title_count",
-                                        "in_title", "first_offset"), men_rows,
-                      (pa.int64(), pa.string(), pa.int32(), pa.int32(), pa.bool_(), pa.int32()))
-        insert_arrow(con, "co_mentions", ("article_id", "entity_a", "entity_b",
-                                           "sentence_count"), co_rows,
-                      (pa.int64(), pa.string(), pa.string(), pa.int32()))
-        insert_arrow(con, "keywords", ("article_id", "term", "count", "score"), kw_rows,
-                      (pa.int64(), pa.string(), pa.int32(), pa.float64()))
+        insert_derived(con, derived)
         insert_arrow(con, "fetch_log", _FETCH_LOG_COLS, log_rows, _FETCH_LOG_TYPES)
         # Near-duplicate stories (migration 003): each article starts as a story of its
         # own (story_id above) and joins older similar articles' stories here.

@@ -22,14 +22,10 @@ from blocwatch.alerts import Alert
 from blocwatch.checks import CheckResult
 from blocwatch.records import ArticleRecord
 from warehouse.db import STORAGE_VERSION
-from warehouse.load import insert_arrow, now
+from warehouse.load import insert_derived, now
 from warehouse.rollups import rebuild_rollups
+from warehouse.sql import arrow_table, registered, sql
 from warehouse.stories import rebuild_stories, replace_signatures
-
-
-def _arrow(columns: dict[str, tuple[list[Any], pa.DataType]]) -> pa.Table:
-    return pa.table({name: pa.array(values, type=t) for name, (values, t) in columns.items()})
-
 
 # --- inputs of alert detection --------------------------------------------------------
 
@@ -37,16 +33,12 @@ def entity_week_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Per week (its Monday, in column ``day``), entity and outlet: dated, non-duplicate
     articles naming the entity. Summed by week in SQL so pandas gets weeks x entities x
     outlets rows, however many articles there are."""
-    return con.execute(
-        "SELECT date_trunc('week', day)::DATE AS day, entity_id, source_id, "
-        "sum(articles)::BIGINT AS articles FROM daily_mentions GROUP BY ALL").df()
+    return con.execute(sql("ops/entity_week_counts")).df()
 
 
 def week_totals(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Per week (its Monday, in ``day``): dated, non-duplicate articles of all outlets."""
-    return con.execute(
-        "SELECT date_trunc('week', day)::DATE AS day, sum(articles)::BIGINT AS articles "
-        "FROM daily_articles GROUP BY ALL").df()
+    return con.execute(sql("ops/week_totals")).df()
 
 
 def entity_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
@@ -56,13 +48,8 @@ def entity_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 def publication_days(con: duckdb.DuckDBPyConnection, per_source: int,
                      until: date) -> pd.DataFrame:
     """The latest ``per_source`` distinct publication days of each outlet, up to ``until``."""
-    return con.execute(
-        """
-        SELECT source_id, day FROM (
-            SELECT DISTINCT source_id, published AS day FROM articles
-            WHERE published IS NOT NULL AND published <= ?)
-        QUALIFY row_number() OVER (PARTITION BY source_id ORDER BY day DESC) <= ?
-        """, [until, per_source]).df()
+    return con.execute(sql("ops/publication_days"),
+                       {"until": until, "per_source": per_source}).df()
 
 
 def feed_history(con: duckdb.DuckDBPyConnection, runs_per_source: int = 20,
@@ -70,14 +57,8 @@ def feed_history(con: duckdb.DuckDBPyConnection, runs_per_source: int = 20,
     """run_sources of the latest finished ingest runs (and the current one), newest first.
     Only ingest reads the configured feeds on schedule: a backfill's one-off sitemaps and
     archive pages failing say nothing about the outlet's feeds."""
-    return con.execute(
-        """
-        SELECT rs.run_id, r.started_at, rs.source_id, rs.feeds_ok, rs.feeds_failed, rs.error
-        FROM run_sources rs JOIN runs r USING (run_id)
-        WHERE r.flow = 'ingest' AND (r.status = 'completed' OR r.run_id = ?)
-        QUALIFY row_number() OVER (PARTITION BY rs.source_id ORDER BY r.started_at DESC) <= ?
-        ORDER BY rs.source_id, r.started_at DESC
-        """, [current_run_id, runs_per_source]).df()
+    return con.execute(sql("ops/feed_history"), {"current_run_id": current_run_id,
+                                                 "runs_per_source": runs_per_source}).df()
 
 
 # --- alerts --------------------------------------------------------------------------
@@ -110,26 +91,24 @@ def store_alerts(con: duckdb.DuckDBPyConnection, alerts: Sequence[Alert],
     ts = now()
     con.execute("BEGIN TRANSACTION")
     try:
-        probe = _arrow({"k": ([a.key for a in alerts], pa.string())})  # noqa: F841
-        existing = {r[0] for r in con.execute(
-            "SELECT alert_key FROM alerts WHERE alert_key IN (SELECT k FROM probe)").fetchall()}
+        with registered(con, probe=arrow_table({"k": ([a.key for a in alerts], pa.string())})):
+            existing = {r[0] for r in con.execute(
+                "SELECT alert_key FROM alerts WHERE alert_key IN (SELECT k FROM probe)"
+            ).fetchall()}
         fresh, seen = [], []
         for a in alerts:
             (seen if a.key in existing or a.key in {f.key for f in fresh} else fresh).append(a)
         for a in fresh:
             con.execute(
-                "INSERT INTO alerts (alert_key, kind, entity_id, source_id, period_start, "
-                "period_end, observed, expected, articles, outlets, message, details, "
-                "raised_at, run_id, last_seen_at, last_run_id) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                sql("ops/insert_alert"),
                 [a.key, a.kind, a.entity_id, a.source_id, a.period_start, a.period_end,
                  a.observed, a.expected, a.articles, a.outlets, a.message,
                  json.dumps(a.details, default=_json_default, sort_keys=True), ts, run_id,
                  ts, run_id])
         if seen:
-            keys = _arrow({"k": ([a.key for a in seen], pa.string())})  # noqa: F841
-            con.execute("UPDATE alerts SET last_seen_at = ?, last_run_id = ? "
-                        "WHERE alert_key IN (SELECT k FROM keys)", [ts, run_id])
+            with registered(con, keys=arrow_table({"k": ([a.key for a in seen], pa.string())})):
+                con.execute("UPDATE alerts SET last_seen_at = ?, last_run_id = ? "
+                            "WHERE alert_key IN (SELECT k FROM keys)", [ts, run_id])
         con.execute("COMMIT")
     except BaseException:  # a cancelled run too must not leave the transaction open
         con.execute("ROLLBACK")
@@ -144,16 +123,7 @@ def outlet_quality(con: duckdb.DuckDBPyConnection, latest_ok: date) -> pd.DataFr
 
     ``latest_ok`` is the latest publication date that is not in the future.
     """
-    return con.execute(
-        """
-        SELECT source_id, count(*) AS articles,
-               count(*) FILTER (WHERE published > ?) AS future_dates,
-               count(*) FILTER (WHERE published IS NULL) AS missing_dates,
-               count(*) FILTER (WHERE author IS NULL OR trim(author) = '') AS missing_authors,
-               list_slice(list(url ORDER BY published DESC) FILTER (WHERE published > ?),
-                          1, 3) AS future_examples
-        FROM articles GROUP BY source_id ORDER BY source_id
-        """, [latest_ok, latest_ok]).df()
+    return con.execute(sql("ops/outlet_quality"), {"latest_ok": latest_ok}).df()
 
 
 def duplicate_urls(con: duckdb.DuckDBPyConnection, examples: int = 3) -> tuple[int, list[str]]:
@@ -212,7 +182,7 @@ def replace_derived(con: duckdb.DuckDBPyConnection,
     """
     if not records:
         return []
-    upd = _arrow({  # noqa: F841 - read by DuckDB below
+    upd = arrow_table({
         "article_id": ([aid for aid, _ in records], pa.int64()),
         "title": ([r.title for _, r in records], pa.string()),
         "author": ([r.author for _, r in records], pa.string()),
@@ -226,51 +196,20 @@ def replace_derived(con: duckdb.DuckDBPyConnection,
         "detected_language": ([r.detected_language for _, r in records], pa.string()),
         "language_confidence": ([r.language_confidence for _, r in records], pa.float64()),
     })
-    changed_ids = [r[0] for r in con.execute(
-        """
-        SELECT a.article_id FROM articles a JOIN upd u USING (article_id)
-        WHERE a.title IS DISTINCT FROM u.title OR a.author IS DISTINCT FROM u.author
-           OR a.language IS DISTINCT FROM u.language OR a.sitename IS DISTINCT FROM u.sitename
-           OR a.text IS DISTINCT FROM u.text OR a.word_count IS DISTINCT FROM u.word_count
-           OR a.content_hash IS DISTINCT FROM u.content_hash
-           OR a.language_source IS DISTINCT FROM u.language_source
-           OR a.declared_language IS DISTINCT FROM u.declared_language
-           OR a.detected_language IS DISTINCT FROM u.detected_language
-           OR a.language_confidence IS DISTINCT FROM u.language_confidence
-        """).fetchall()]
-    if changed_ids:
-        ch = _arrow({"article_id": (changed_ids, pa.int64())})  # noqa: F841
-        con.execute(
-            """
-            UPDATE articles SET title = u.title, author = u.author, language = u.language,
-                   sitename = u.sitename, text = u.text, word_count = u.word_count,
-                   content_hash = u.content_hash, language_source = u.language_source,
-                   declared_language = u.declared_language,
-                   detected_language = u.detected_language,
-                   language_confidence = u.language_confidence
-            FROM upd u
-            WHERE articles.article_id = u.article_id
-              AND articles.article_id IN (SELECT article_id FROM ch)
-            """)
-        # A signature is a function of the text: recomputed ones replace the stored ones.
-        changed = set(changed_ids)
-        replace_signatures(con, [(aid, r.signature) for aid, r in records if aid in changed])
-    for table in ("mentions", "co_mentions", "keywords"):
-        # Table names are constants of this module, never user input.
-        con.execute(f"DELETE FROM {table} "  # noqa: S608
-                    "WHERE article_id IN (SELECT article_id FROM upd)")
-    men = [(aid, *m) for aid, r in records for m in r.mentions]
-    co = [(aid, *c) for aid, r in records for c in r.co_mentions]
-    kw = [(aid, *k) for aid, r in records for k in r.keywords]
-    insert_arrow(con, "mentions", ("article_id", "entity_id", "body_count", "title_count",
-                              "in_title", "first_offset"), men,
-            (pa.int64(), pa.string(), pa.int32(), pa.int32(), pa.bool_(), pa.int32()))
-    insert_arrow(con, "co_mentions", ("article_id", "entity_a", "entity_b", "sentence_count"), co,
-            (pa.int64(), pa.string(), pa.string(), pa.int32()))
-    insert_arrow(con, "keywords", ("article_id", "term", "count", "score"), kw,
-            (pa.int64(), pa.string(), pa.int32(), pa.float64()))
+    with registered(con, upd=upd):
+        changed_ids = [r[0] for r in con.execute(sql("ops/changed_articles")).fetchall()]
+        if changed_ids:
+            with registered(con, ch=arrow_table({"article_id": (changed_ids, pa.int64())})):
+                con.execute(sql("ops/update_articles"))
+            # A signature is a function of the text: recomputed ones replace the stored ones.
+            changed = set(changed_ids)
+            replace_signatures(con, [(aid, r.signature) for aid, r in records if aid in changed])
+        for table in ("mentions", "co_mentions", "keywords"):
+            # Table names are constants of this module, never user input.
+            con.execute(f"DELETE FROM {table} "  # noqa: S608
+                        "WHERE article_id IN (SELECT article_id FROM upd)")
+        insert_derived(con, records)
     return changed_ids
-
 
 
 def refresh_duplicates(con: duckdb.DuckDBPyConnection) -> int:
@@ -278,18 +217,9 @@ def refresh_duplicates(con: duckdb.DuckDBPyConnection) -> int:
 
     Returns how many articles changed status. Runs in the caller's transaction.
     """
-    target = """
-        SELECT article_id,
-               CASE WHEN min(article_id) OVER (PARTITION BY content_hash) < article_id
-                    THEN min(article_id) OVER (PARTITION BY content_hash) END AS dup
-        FROM articles
-    """
-    n = con.execute(f"SELECT count(*) FROM ({target}) t JOIN articles a USING (article_id) "  # noqa: S608 - constant SQL
-                    "WHERE a.duplicate_of IS DISTINCT FROM t.dup").fetchone()[0]
+    n = con.execute(sql("ops/count_duplicate_changes")).fetchone()[0]
     if n:
-        con.execute(f"UPDATE articles SET duplicate_of = t.dup FROM ({target}) t "  # noqa: S608
-                    "WHERE articles.article_id = t.article_id "
-                    "AND articles.duplicate_of IS DISTINCT FROM t.dup")
+        con.execute(sql("ops/refresh_duplicates"))
     return int(n)
 
 

@@ -23,20 +23,15 @@ import duckdb
 import pyarrow as pa
 
 from blocwatch.dedup import UnionFind, buckets, similarity, within_window
+from warehouse.sql import registered, sql
 
 __all__ = ["assign_stories", "rebuild_stories", "replace_signatures"]
 
 
-# Candidate pairs (a < b) sharing a bucket, with at least one article from $first on
-# (NULL: all pairs, for a rebuild). Restricted to a batch, the join builds on the batch's
-# few buckets and probes the stored ones once: a batch costs one scan of story_buckets.
-_PAIRS_SQL = """
-SELECT DISTINCT least(n.article_id, s.article_id) AS a, greatest(n.article_id, s.article_id) AS b
-FROM story_buckets n JOIN story_buckets s
-  ON s.bucket = n.bucket AND s.article_id <> n.article_id
-WHERE $first IS NULL OR n.article_id >= $first
-ORDER BY a, b
-"""
+def _candidate_pairs(con: duckdb.DuckDBPyConnection, first: int | None) -> list[tuple[int, int]]:
+    """Pairs sharing a bucket with an article from ``first`` on (None: all pairs)."""
+    return [(a, b) for a, b in con.execute(sql("stories/candidate_pairs"),
+                                           {"first": first}).fetchall()]
 
 
 def _merge(con: duckdb.DuckDBPyConnection, pairs: list[tuple[int, int]]) -> int:
@@ -45,13 +40,8 @@ def _merge(con: duckdb.DuckDBPyConnection, pairs: list[tuple[int, int]]) -> int:
     if not pairs:
         return 0
     ids = sorted({i for p in pairs for i in p})
-    probe = pa.table({"article_id": pa.array(ids, pa.int64())})  # noqa: F841 - read below
-    rows = con.execute(
-        """
-        SELECT a.article_id, a.story_id, a.published, s.signature
-        FROM articles a JOIN article_signatures s USING (article_id)
-        WHERE a.article_id IN (SELECT article_id FROM probe)
-        """).fetchall()
+    with registered(con, probe=pa.table({"article_id": pa.array(ids, pa.int64())})):
+        rows = con.execute(sql("stories/pair_articles")).fetchall()
     story: dict[int, int] = {}
     day: dict[int, date | None] = {}
     sig: dict[int, bytes] = {}
@@ -65,11 +55,13 @@ def _merge(con: duckdb.DuckDBPyConnection, pairs: list[tuple[int, int]]) -> int:
     moves = [(s, uf.find(s)) for s in sorted(set(story.values())) if uf.find(s) != s]
     if not moves:
         return 0
-    mv = pa.table({"old": pa.array([m[0] for m in moves], pa.int64()),  # noqa: F841
+    mv = pa.table({"old": pa.array([m[0] for m in moves], pa.int64()),
                    "new": pa.array([m[1] for m in moves], pa.int64())})
-    n = con.execute("SELECT count(*) FROM articles WHERE story_id IN (SELECT old FROM mv)"
-                    ).fetchone()[0]
-    con.execute("UPDATE articles SET story_id = mv.new FROM mv WHERE articles.story_id = mv.old")
+    with registered(con, mv=mv):
+        n = con.execute("SELECT count(*) FROM articles WHERE story_id IN (SELECT old FROM mv)"
+                        ).fetchone()[0]
+        con.execute("UPDATE articles SET story_id = mv.new FROM mv "
+                    "WHERE articles.story_id = mv.old")
     return int(n)
 
 
@@ -89,18 +81,19 @@ def assign_stories(con: duckdb.DuckDBPyConnection,
     if not signed:
         return 0
     _store(con, signed)
-    pairs = [tuple(r) for r in con.execute(_PAIRS_SQL, {"first": first_id}).fetchall()]
-    return _merge(con, pairs)
+    return _merge(con, _candidate_pairs(con, first_id))
 
 
 def _store(con: duckdb.DuckDBPyConnection, signed: Sequence[tuple[int, bytes]]) -> None:
-    sigs = pa.table({"article_id": pa.array([a for a, _ in signed], pa.int64()),  # noqa: F841
+    sigs = pa.table({"article_id": pa.array([a for a, _ in signed], pa.int64()),
                      "signature": pa.array([s for _, s in signed], pa.binary())})
-    con.execute("INSERT INTO article_signatures SELECT article_id, signature FROM sigs")
+    with registered(con, sigs=sigs):
+        con.execute("INSERT INTO article_signatures SELECT article_id, signature FROM sigs")
     keys = [(key, aid) for aid, sig in signed for key in buckets(sig)]
-    bk = pa.table({"bucket": pa.array([k for k, _ in keys], pa.int64()),  # noqa: F841
+    bk = pa.table({"bucket": pa.array([k for k, _ in keys], pa.int64()),
                    "article_id": pa.array([a for _, a in keys], pa.int64())})
-    con.execute("INSERT INTO story_buckets SELECT bucket, article_id FROM bk")
+    with registered(con, bk=bk):
+        con.execute("INSERT INTO story_buckets SELECT bucket, article_id FROM bk")
 
 
 def replace_signatures(con: duckdb.DuckDBPyConnection,
@@ -109,11 +102,12 @@ def replace_signatures(con: duckdb.DuckDBPyConnection,
     rebuild_stories afterwards. Runs in the caller's transaction."""
     if not items:
         return
-    ids = pa.table({"article_id": pa.array([a for a, _ in items], pa.int64())})  # noqa: F841
-    for table in ("article_signatures", "story_buckets"):
-        # Table names are constants of this module.
-        con.execute(f"DELETE FROM {table} "  # noqa: S608
-                    "WHERE article_id IN (SELECT article_id FROM ids)")
+    ids = pa.table({"article_id": pa.array([a for a, _ in items], pa.int64())})
+    with registered(con, ids=ids):
+        for table in ("article_signatures", "story_buckets"):
+            # Table names are constants of this module.
+            con.execute(f"DELETE FROM {table} "  # noqa: S608
+                        "WHERE article_id IN (SELECT article_id FROM ids)")
     _store(con, [(a, s) for a, s in items if s is not None])
 
 
@@ -123,14 +117,7 @@ def rebuild_stories(con: duckdb.DuckDBPyConnection) -> int:
     or their original's if they are exact duplicates, as the migration set them. Returns
     the number of articles whose story_id differs from what it was."""
     before = dict(con.execute("SELECT article_id, story_id FROM articles").fetchall())
-    # As at load time: an article with a signature starts as its own story (an exact copy
-    # joins its original's only through the signatures, within the window); one without
-    # keeps what migration 003 gave it.
-    con.execute("""
-        UPDATE articles SET story_id = CASE
-            WHEN article_id IN (SELECT article_id FROM article_signatures) THEN article_id
-            ELSE coalesce(duplicate_of, article_id) END""")
-    pairs = [tuple(r) for r in con.execute(_PAIRS_SQL, {"first": None}).fetchall()]
-    _merge(con, pairs)
+    con.execute(sql("stories/reset_stories"))
+    _merge(con, _candidate_pairs(con, None))
     after = dict(con.execute("SELECT article_id, story_id FROM articles").fetchall())
     return sum(before[k] != v for k, v in after.items())

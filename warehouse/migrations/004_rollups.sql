@@ -1,9 +1,9 @@
 -- 004: rollup tables, maintained at load time (warehouse/rollups.py, called inside
 -- load_batch's transaction), so the dashboard and the analyst views read summaries whose
 -- size is bounded by days x outlets x entities instead of scanning every mention.
--- Depends only on 001's tables. The backfill below is the same SQL as
--- warehouse.rollups.rebuild_rollups; tests check that backfill, incremental maintenance
--- and a rebuild agree with the base tables.
+-- Depends only on 001's tables. The backfill below is warehouse.rollups' own rebuild;
+-- tests check that backfill, incremental maintenance and a rebuild agree with the base
+-- tables.
 
 CREATE TABLE rollup_daily_articles (
     day        DATE,
@@ -93,43 +93,11 @@ COMMENT ON COLUMN rollup_run_fetches.last_error IS 'Reason of the latest failure
 COMMENT ON COLUMN rollup_run_fetches.last_error_at IS 'When that failure happened (UTC).';
 COMMENT ON COLUMN rollup_run_fetches.last_success IS 'Latest loaded-or-duplicate fetch in the run (UTC).';
 
--- Backfill from the rows already stored (same statements as rollups.rebuild_rollups).
-INSERT INTO rollup_daily_articles
-SELECT published, source_id, language,
-       count(*) FILTER (WHERE duplicate_of IS NULL),
-       count(*) FILTER (WHERE duplicate_of IS NOT NULL)
-FROM articles
-GROUP BY ALL;
-
-INSERT INTO rollup_daily_mentions
-SELECT a.published, a.source_id, a.language, m.entity_id, count(*),
-       sum(m.body_count + m.title_count)
-FROM mentions m JOIN articles a USING (article_id)
-WHERE a.published IS NOT NULL AND a.duplicate_of IS NULL
-GROUP BY ALL;
-
-INSERT INTO rollup_daily_co_mentions
-SELECT a.published, a.source_id, a.language, c.entity_a, c.entity_b, count(*),
-       count(*) FILTER (WHERE c.sentence_count > 0), sum(c.sentence_count)
-FROM co_mentions c JOIN articles a USING (article_id)
-WHERE a.published IS NOT NULL AND a.duplicate_of IS NULL
-GROUP BY ALL;
-
-INSERT INTO rollup_weekly_co_mentions
-SELECT date_trunc('week', a.published)::DATE, a.source_id, a.language, c.entity_a, c.entity_b,
-       count(*), count(*) FILTER (WHERE c.sentence_count > 0), sum(c.sentence_count)
-FROM co_mentions c JOIN articles a USING (article_id)
-WHERE a.published IS NOT NULL AND a.duplicate_of IS NULL
-GROUP BY ALL;
-
-INSERT INTO rollup_run_fetches
-SELECT run_id, source_id, count(*),
-       count(*) FILTER (WHERE outcome NOT IN ('loaded', 'duplicate')),
-       arg_max(error, fetched_at) FILTER (WHERE outcome NOT IN ('loaded', 'duplicate')),
-       max(fetched_at) FILTER (WHERE outcome NOT IN ('loaded', 'duplicate')),
-       max(fetched_at) FILTER (WHERE outcome IN ('loaded', 'duplicate'))
-FROM fetch_log
-GROUP BY ALL;
+-- Backfill from the rows already stored: warehouse.db.migrations() puts the rebuild of
+-- these rollups here (warehouse.rollups.rebuild_sql: each rollup's one definition in
+-- warehouse/queries/rollups/, run from the first article).
+/*rebuild: rollup_daily_articles rollup_daily_mentions rollup_daily_co_mentions
+            rollup_weekly_co_mentions rollup_run_fetches*/
 
 -- The analyst views, now over the rollups: same names, columns and types as in 001
 -- (the casts keep the documented types), so queries written against them keep working.

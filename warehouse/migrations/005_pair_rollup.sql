@@ -3,7 +3,7 @@
 -- answers sets of two entities without reading article rows: articles naming A or B =
 -- A + B - both (inclusion-exclusion); naming both = this table. rollup_daily_co_mentions
 -- cannot serve: it counts pairs named in the text only, not the headline.
--- Depends on 001's tables. The backfill is the same SQL as warehouse.rollups.
+-- Depends on 001's tables. The backfill is warehouse.rollups' own rebuild.
 
 CREATE TABLE rollup_daily_pairs (
     day        DATE NOT NULL,
@@ -25,13 +25,6 @@ COMMENT ON COLUMN rollup_daily_pairs.articles IS 'Articles naming both entities 
 COMMENT ON COLUMN rollup_daily_pairs.mentions_a IS 'Mentions of entity_a in those articles (headline and text).';
 COMMENT ON COLUMN rollup_daily_pairs.mentions_b IS 'Mentions of entity_b in those articles (headline and text).';
 
--- Backfill from the rows already stored (same statement as rollups.rebuild_rollups).
-INSERT INTO rollup_daily_pairs
-SELECT a.published, a.source_id, a.language, m1.entity_id, m2.entity_id, count(*),
-       sum(m1.body_count + m1.title_count), sum(m2.body_count + m2.title_count)
-FROM mentions m1
-JOIN mentions m2 ON m2.article_id = m1.article_id AND m2.entity_id > m1.entity_id
-JOIN articles a ON a.article_id = m1.article_id
-WHERE a.published IS NOT NULL AND a.duplicate_of IS NULL
-GROUP BY ALL
-ORDER BY 1;
+-- Backfill from the rows already stored: warehouse.rollups' rebuild of this rollup,
+-- spliced in by warehouse.db.migrations().
+/*rebuild: rollup_daily_pairs*/

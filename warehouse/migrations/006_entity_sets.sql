@@ -5,8 +5,7 @@
 -- 127-bit mask (one bit per entity, numbered in entity_bits), tested with one AND.
 -- Articles naming the same entities share a row, so the table grows with the variety of
 -- sets, not with the articles (one row per article only when every article names a
--- different set). Depends on 001's tables. The backfill is the same SQL as
--- warehouse.rollups.rebuild_rollups.
+-- different set). Depends on 001's tables. The backfill is warehouse.rollups' own rebuild.
 
 CREATE TABLE entity_bits (
     entity_id VARCHAR NOT NULL PRIMARY KEY,
@@ -34,33 +33,6 @@ COMMENT ON COLUMN rollup_daily_entity_sets.articles IS 'Articles naming exactly 
 COMMENT ON COLUMN rollup_daily_entity_sets.entities IS 'The entities of the set (entities.entity_id), in bit order.';
 COMMENT ON COLUMN rollup_daily_entity_sets.mentions IS 'Mentions of each entity of the set in those articles (headline and text), in the order of the entities column.';
 
--- Backfill from the rows already stored (same statements as rollups.rebuild_rollups).
-INSERT INTO entity_bits
-SELECT entity_id, CASE WHEN n < 127 THEN n END
-FROM (SELECT entity_id, row_number() OVER (ORDER BY entity_id) - 1 AS n
-      FROM (SELECT DISTINCT entity_id FROM mentions));
-
-INSERT INTO rollup_daily_entity_sets
-WITH named AS (
-    SELECT a.article_id, a.published AS day, a.source_id, a.language, m.entity_id, b.bit,
-           m.body_count + m.title_count AS mentions
-    FROM mentions m
-    JOIN articles a USING (article_id)
-    JOIN entity_bits b USING (entity_id)
-    WHERE a.published IS NOT NULL AND a.duplicate_of IS NULL AND b.bit IS NOT NULL
-),
-sets AS (
-    SELECT article_id, bit_or(1::HUGEINT << bit) AS entity_set
-    FROM named GROUP BY article_id
-),
-per_entity AS (
-    SELECT n.day, n.source_id, n.language, s.entity_set, n.bit, n.entity_id,
-           count(*) AS articles, sum(n.mentions)::INTEGER AS mentions
-    FROM named n JOIN sets s USING (article_id)
-    GROUP BY ALL
-)
-SELECT day, source_id, language, entity_set, max(articles),
-       list(entity_id ORDER BY bit), list(mentions ORDER BY bit)
-FROM per_entity
-GROUP BY day, source_id, language, entity_set
-ORDER BY 1;
+-- Backfill from the rows already stored (entity bits first): warehouse.rollups' rebuild
+-- of this rollup, spliced in by warehouse.db.migrations().
+/*rebuild: rollup_daily_entity_sets*/

@@ -1,0 +1,59 @@
+"""The warehouse's SQL: one ``.sql`` file per statement under ``warehouse/queries/``, read
+once, and Arrow tables handed to DuckDB by name.
+
+``/*name*/`` in a file stands for the statement in ``queries/<name>.sql`` (spliced in,
+as a subquery's body), so a rollup's definition is written once and used by its
+incremental MERGE, its rebuild and the migration that backfills it.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+__all__ = ["arrow_table", "registered", "sql"]
+
+_SPLICE_RE = re.compile(r"/\*([a-z0-9_/]+)\*/")
+
+
+@functools.cache
+def sql(name: str) -> str:
+    """The text of ``warehouse/queries/<name>.sql``, its ``/*name*/`` fragments spliced in."""
+    text = resources.files("warehouse").joinpath("queries", f"{name}.sql").read_text(
+        encoding="utf-8")
+    return _SPLICE_RE.sub(lambda m: "\n" + sql(m.group(1)).strip().rstrip(";") + "\n", text)
+
+
+def arrow_table(columns: dict[str, tuple[list[Any], pa.DataType]]) -> pa.Table:
+    """An Arrow table from named columns of values and their types."""
+    return pa.table({name: pa.array(values, type=t) for name, (values, t) in columns.items()})
+
+
+@contextmanager
+def registered(con: duckdb.DuckDBPyConnection, **tables: pa.Table) -> Iterator[None]:
+    """The Arrow tables visible to SQL on ``con`` under their keyword names for the block."""
+    _finish_result(con)
+    for name, table in tables.items():
+        con.register(name, table)
+    try:
+        yield
+    finally:
+        _finish_result(con)
+        for name in tables:
+            con.unregister(name)
+
+
+def _finish_result(con: duckdb.DuckDBPyConnection) -> None:
+    # DuckDB 2 refuses to (un)register while an earlier result is still open (fetchone()
+    # leaves one): finish it, as the next execute() would. DuckDB 1.x has no complete()
+    # and no such rule.
+    complete = getattr(con, "complete", None)
+    if complete is not None:
+        complete()
