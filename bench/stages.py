@@ -4,7 +4,6 @@ keywording with the shipped taxonomy and with a generated one of 5,000 aliases."
 
 from __future__ import annotations
 
-import re
 import time
 from pathlib import Path
 from random import Random
@@ -16,8 +15,9 @@ import yaml
 
 from blocwatch.stages.extract import decode_html, extract_page
 from blocwatch.stages.keywords import extract_keywords
+from blocwatch.stages.page import keyword_exclusions
 from blocwatch.stages.tagger import Tagger
-from blocwatch.taxonomy import Taxonomy, load_taxonomy
+from blocwatch.taxonomy import load_taxonomy
 
 _SYLLABLES = ("ka", "ro", "mi", "ten", "vor", "lu", "sha", "bel", "dor", "qui", "zan", "el",
               "tra", "mon", "ve", "ris", "ul", "gar", "no", "pex", "sto", "len", "dra", "fi")
@@ -54,15 +54,6 @@ def big_taxonomy(shipped: Path, out: Path, aliases: int = 5000, seed: int = 5) -
     return out
 
 
-def _exclude(taxonomy: Taxonomy) -> frozenset[str]:
-    # As blocwatch.stages.page.init_worker builds it: entity names are not keywords.
-    words: set[str] = set()
-    for alias in taxonomy.aliases:
-        words.update(re.findall(r"\w[\w'-]*", alias.text.lower()))
-        words.add(alias.text.lower())
-    return frozenset(words)
-
-
 def measure(web_dir: Path, urls: list[str], shipped_taxonomy: Path, work: Path,
             sample: int) -> dict[str, Any]:
     """Extraction-only rate and the tagging share on an evenly spread sample of pages."""
@@ -91,7 +82,7 @@ def measure(web_dir: Path, urls: list[str], shipped_taxonomy: Path, work: Path,
         taxonomy = load_taxonomy(path)
         t = time.perf_counter()
         tagger = Tagger(taxonomy)
-        exclude = _exclude(taxonomy)
+        exclude = keyword_exclusions(taxonomy)
         build_s = time.perf_counter() - t
         tagger.tag(*docs[0])
         extract_keywords(docs[0][1], "en", exclude=exclude)

@@ -17,6 +17,14 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data-dir", help=f"data directory (default: ${DATA_ENV} or ./data)")
 
 
+def _add_run_inputs(p: argparse.ArgumentParser) -> None:
+    """The options of the commands that run a writer flow over the outlets."""
+    p.add_argument("--sources", help="sources file (default ./sources.yaml)")
+    p.add_argument("--taxonomy", help="taxonomy file (default ./taxonomy.yaml)")
+    p.add_argument("--only", nargs="+", metavar="SOURCE_ID", help="only these sources")
+    p.add_argument("--workers", type=int, help="extraction processes (default: cores)")
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from blocwatch.demo.corpus import generate
     from blocwatch.demo.server import DemoWeb
@@ -248,10 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ingest", help="ingest new articles from the sources in sources.yaml")
     _add_common(p)
-    p.add_argument("--sources", help="sources file (default ./sources.yaml)")
-    p.add_argument("--taxonomy", help="taxonomy file (default ./taxonomy.yaml)")
-    p.add_argument("--only", nargs="+", metavar="SOURCE_ID", help="only these sources")
-    p.add_argument("--workers", type=int, help="extraction processes (default: cores)")
+    _add_run_inputs(p)
     p.add_argument("--dask-address", metavar="tcp://HOST:8786",
                    help="run extraction on this dask.distributed scheduler's workers")
     p.set_defaults(func=cmd_ingest)
@@ -275,21 +280,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="HTML archive page whose article links to fetch (repeatable)")
     p.add_argument("--link-pattern", help="regex archive links must match (default: a date "
                    "in the URL)")
-    p.add_argument("--only", nargs="+", metavar="SOURCE_ID", help="only these sources")
     p.add_argument("--max-pages", type=int, default=1000,
                    help="documents read per outlet, at most (default 1000)")
-    p.add_argument("--sources", help="sources file (default ./sources.yaml)")
-    p.add_argument("--taxonomy", help="taxonomy file (default ./taxonomy.yaml)")
-    p.add_argument("--workers", type=int, help="extraction processes (default: cores)")
+    _add_run_inputs(p)
     p.set_defaults(func=cmd_backfill)
 
     p = sub.add_parser("reprocess", help="re-extract and re-tag stored articles from the raw "
                        "archive (after editing taxonomy.yaml); fetches nothing")
     _add_common(p)
-    p.add_argument("--sources", help="sources file (default ./sources.yaml)")
-    p.add_argument("--taxonomy", help="taxonomy file (default ./taxonomy.yaml)")
-    p.add_argument("--only", nargs="+", metavar="SOURCE_ID", help="only these sources")
-    p.add_argument("--workers", type=int, help="extraction processes (default: cores)")
+    _add_run_inputs(p)
     p.set_defaults(func=cmd_reprocess)
 
     p = sub.add_parser("maintenance", help="data checks, silent-outlet and failing-feed "

@@ -8,7 +8,6 @@ input only ever reaches SQL as bound parameters or Arrow tables.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -23,6 +22,7 @@ from blocwatch.checks import CheckResult
 from blocwatch.records import ArticleRecord
 from warehouse.db import STORAGE_VERSION
 from warehouse.load import insert_derived, now
+from warehouse.publish import replace_durably
 from warehouse.rollups import rebuild_rollups
 from warehouse.sql import arrow_table, registered, sql
 from warehouse.stories import rebuild_stories, replace_signatures
@@ -284,12 +284,5 @@ def compact(work_db: Path) -> tuple[int, int]:
         # A WAL left beside the old file would be replayed into the new one on next open.
         tmp.unlink(missing_ok=True)
         raise RuntimeError(f"{wal} still exists after a checkpoint; not swapping files")
-    with open(tmp, "rb+") as fh:
-        os.fsync(fh.fileno())
-    os.replace(tmp, work_db)
-    dir_fd = os.open(work_db.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    replace_durably(tmp, work_db)
     return before, work_db.stat().st_size

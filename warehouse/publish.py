@@ -26,14 +26,21 @@ def publish(con: duckdb.DuckDBPyConnection, work_db: Path, published_db: Path) -
             stale.unlink(missing_ok=True)
     try:
         shutil.copyfile(work_db, tmp)
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, published_db)
+        replace_durably(tmp, published_db)
     finally:
         tmp.unlink(missing_ok=True)
-    dir_fd = os.open(published_db.parent, os.O_RDONLY)
+    return published_db
+
+
+def replace_durably(tmp: Path, target: Path) -> None:
+    """Put the finished file ``tmp`` in ``target``'s place atomically, and durably: its
+    bytes are on disk before the rename, and the rename is on disk before returning. A
+    crash leaves either the old file or the new one, whole."""
+    with open(tmp, "rb+") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, target)
+    dir_fd = os.open(target.parent, os.O_RDONLY)
     try:
-        os.fsync(dir_fd)  # make the rename itself durable
+        os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
-    return published_db

@@ -3,7 +3,8 @@ once, and Arrow tables handed to DuckDB by name.
 
 ``/*name*/`` in a file stands for the statement in ``queries/<name>.sql`` (spliced in,
 as a subquery's body), so a rollup's definition is written once and used by its
-incremental MERGE, its rebuild and the migration that backfills it.
+incremental MERGE, its rebuild and the migration that backfills it. The dashboard's
+queries splice their shared fragments the same way (``read_sql``).
 """
 
 from __future__ import annotations
@@ -13,22 +14,36 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
+from importlib.resources.abc import Traversable
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 
-__all__ = ["arrow_table", "registered", "sql"]
+__all__ = ["arrow_table", "read_sql", "registered", "sql"]
 
 _SPLICE_RE = re.compile(r"/\*([a-z0-9_/]+)\*/")
+
+
+def read_sql(folder: Traversable, name: str, fragment: str = "{}") -> str:
+    """The text of ``<folder>/<name>.sql`` with each ``/*part*/`` replaced by the file
+    ``fragment.format(part)`` + ``.sql`` in ``folder`` (its own fragments spliced too); a
+    comment naming no file stays as it is."""
+    text = folder.joinpath(f"{name}.sql").read_text(encoding="utf-8")
+
+    def splice(m: re.Match[str]) -> str:
+        part = fragment.format(m.group(1))
+        if not folder.joinpath(f"{part}.sql").is_file():
+            return m.group(0)
+        return "\n" + read_sql(folder, part, fragment).strip().rstrip(";") + "\n"
+
+    return _SPLICE_RE.sub(splice, text)
 
 
 @functools.cache
 def sql(name: str) -> str:
     """The text of ``warehouse/queries/<name>.sql``, its ``/*name*/`` fragments spliced in."""
-    text = resources.files("warehouse").joinpath("queries", f"{name}.sql").read_text(
-        encoding="utf-8")
-    return _SPLICE_RE.sub(lambda m: "\n" + sql(m.group(1)).strip().rstrip(";") + "\n", text)
+    return read_sql(resources.files("warehouse").joinpath("queries"), name)
 
 
 def arrow_table(columns: dict[str, tuple[list[Any], pa.DataType]]) -> pa.Table:

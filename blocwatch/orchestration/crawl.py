@@ -23,6 +23,8 @@ from datetime import date, datetime
 from typing import Protocol
 from urllib.parse import urlsplit
 
+from pydantic import BaseModel, ConfigDict, model_validator
+
 from blocwatch.config import Source, SourcesConfig
 from blocwatch.records import Candidate, SourceDiscovery
 from blocwatch.stages.feeds import FeedError, FeedPage, archive_links, parse_feed
@@ -85,8 +87,7 @@ class FreshPolicy:
         return True
 
 
-@dataclass(frozen=True)
-class BackfillScope:
+class BackfillScope(BaseModel):
     """What a backfill reads, and its stop policy.
 
     Attributes:
@@ -102,6 +103,8 @@ class BackfillScope:
         configured: also read the outlets' configured feeds and sitemaps.
     """
 
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
     start: date | None = None
     end: date | None = None
     sitemaps: tuple[str, ...] = ()
@@ -110,13 +113,15 @@ class BackfillScope:
     max_pages: int = 1000
     configured: bool = True
 
-    def __post_init__(self) -> None:
+    @model_validator(mode="after")
+    def _valid(self) -> BackfillScope:
         if self.start and self.end and self.start > self.end:
             raise ValueError(f"backfill start {self.start} is after end {self.end}")
         if self.max_pages < 1:
             raise ValueError("max_pages must be at least 1")
         if self.link_pattern is not None:
             re.compile(self.link_pattern)  # fail at start, not mid-run
+        return self
 
     def in_range(self, day: date | None) -> bool:
         if day is None:

@@ -22,7 +22,7 @@ from blocwatch.stages.keywords import extract_keywords
 from blocwatch.stages.language import check_language, declared_language
 from blocwatch.stages.tagger import Tagger
 from blocwatch.stages.urls import canonical_url, same_site
-from blocwatch.taxonomy import load_taxonomy
+from blocwatch.taxonomy import Taxonomy, load_taxonomy
 
 
 class _State:
@@ -31,16 +31,21 @@ class _State:
     exclude: frozenset[str] = frozenset()
 
 
+def keyword_exclusions(taxonomy: Taxonomy) -> frozenset[str]:
+    """What is never a keyword: entity names are what the analyst filters by already, and
+    keywords should say something else. Whole alias texts only: the words of "North Korea"
+    or "Collective Security Treaty Organization" are keywords elsewhere ("north of",
+    "security guarantees")."""
+    return frozenset(alias.text.lower() for alias in taxonomy.aliases)
+
+
 def init_worker(taxonomy_path: str) -> None:
     """Build the tagger once per process (the automaton is the expensive part)."""
     if _State.taxonomy_path == taxonomy_path and _State.tagger is not None:
         return
     taxonomy = load_taxonomy(Path(taxonomy_path))
     _State.tagger = Tagger(taxonomy)
-    # Entity names are what the analyst filters by already; keywords should say something
-    # else. Whole alias texts only: the words of "North Korea" or "Collective Security
-    # Treaty Organization" are keywords elsewhere ("north of", "security guarantees").
-    _State.exclude = frozenset(alias.text.lower() for alias in taxonomy.aliases)
+    _State.exclude = keyword_exclusions(taxonomy)
     _State.taxonomy_path = taxonomy_path
 
 

@@ -30,6 +30,7 @@ import duckdb
 import pandas as pd
 
 from dashboard.filters import Filters
+from warehouse.sql import read_sql
 
 PERIODS = ("day", "week", "month")
 SPLITS = ("none", "country", "language", "kind", "outlet")
@@ -37,7 +38,6 @@ MATCHES = ("any", "all")
 LEVELS = ("article", "sentence")
 
 _PARAM_RE = re.compile(r"\$([a-z_]+)")
-_SPLICE_RE = re.compile(r"/\*([a-z_]+)\*/")
 # kwic_articles reads back this many times its limit of articles naming the entity first,
 # then widens by this factor until enough rows are found.
 _KWIC_WIDEN = 8
@@ -46,16 +46,7 @@ _KWIC_WIDEN = 8
 @cache
 def sql(name: str) -> str:
     """The text of ``queries/<name>.sql`` with the shared fragments spliced in."""
-    folder = resources.files("dashboard.queries")
-
-    def fragment(m: re.Match[str]) -> str:
-        part = folder.joinpath(f"_{m.group(1)}.sql")
-        return part.read_text(encoding="utf-8").strip() if part.is_file() else m.group(0)
-
-    text = folder.joinpath(f"{name}.sql").read_text(encoding="utf-8")
-    for _ in range(3):  # fragments may use fragments
-        text = _SPLICE_RE.sub(fragment, text)
-    return text
+    return read_sql(resources.files("dashboard.queries"), name, "_{}")
 
 
 def configure(con: duckdb.DuckDBPyConnection) -> None:
@@ -131,13 +122,10 @@ def series(con: duckdb.DuckDBPyConnection, filters: Filters,
     total; NaN when the period has no article). A set of one entity is that entity; a
     larger set counts articles naming any (``match='any'``) or all of its entities.
     """
-    sets_list = [list(dict.fromkeys(s)) for s in sets if len(s)]
-    if not sets_list:
-        return pd.DataFrame(columns=["panel", "period", "set_idx", "articles", "mentions",
-                                     "total", "share"])
-    params = {**filter_params(filters), "sets": sets_list,
-              "period": _choice(period, PERIODS, "period"),
-              "split": _choice(split, SPLITS, "split"), "match": _choice(match, MATCHES, "match")}
+    params = _series_params(filters, sets, period, split, match)
+    if params is None:
+        return pd.DataFrame(columns=_SERIES_COLUMNS)
+    sets_list = params["sets"]
     # Every set comes from the rollups unless it needs the mentions (see _in_rollups).
     large = sorted({e for s in sets_list if len(s) >= 3 for e in s})
     name = "series" if _in_rollups(con, large) else "series_sets"
@@ -280,6 +268,20 @@ def recent_runs(con: duckdb.DuckDBPyConnection, runs: int = 20) -> pd.DataFrame:
 COUNTS = ("articles", "stories")
 
 
+_SERIES_COLUMNS = ["panel", "period", "set_idx", "articles", "mentions", "total", "share"]
+
+
+def _series_params(filters: Filters, sets: Sequence[Sequence[str]], period: str, split: str,
+                   match: str) -> dict[str, Any] | None:
+    """The bound parameters of a series query; None when no set names an entity."""
+    sets_list = [list(dict.fromkeys(s)) for s in sets if len(s)]
+    if not sets_list:
+        return None
+    return {**filter_params(filters), "sets": sets_list,
+            "period": _choice(period, PERIODS, "period"),
+            "split": _choice(split, SPLITS, "split"), "match": _choice(match, MATCHES, "match")}
+
+
 def story_series(con: duckdb.DuckDBPyConnection, filters: Filters,
                  sets: Sequence[Sequence[str]], period: str = "week", split: str = "none",
                  match: str = "any") -> pd.DataFrame:
@@ -287,13 +289,9 @@ def story_series(con: duckdb.DuckDBPyConnection, filters: Filters,
     a wire story and its republished copies are one. Same columns; "articles" holds the
     stories naming the set and "total" all stories of the panel and period. Reads the base
     tables (stories are not in the rollups), so it grows with the window's articles."""
-    sets_list = [list(dict.fromkeys(s)) for s in sets if len(s)]
-    if not sets_list:
-        return pd.DataFrame(columns=["panel", "period", "set_idx", "articles", "mentions",
-                                     "total", "share"])
-    params = {**filter_params(filters), "sets": sets_list,
-              "period": _choice(period, PERIODS, "period"),
-              "split": _choice(split, SPLITS, "split"), "match": _choice(match, MATCHES, "match")}
+    params = _series_params(filters, sets, period, split, match)
+    if params is None:
+        return pd.DataFrame(columns=_SERIES_COLUMNS)
     df = run(con, "stories_series", params)
     df["period"] = pd.to_datetime(df["period"])
     df["share"] = df["share"].astype(float)

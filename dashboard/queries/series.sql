@@ -12,13 +12,7 @@ WITH cells AS (
     LEFT JOIN sources s USING (source_id)
     WHERE /*cell_filter*/ AND r.articles > 0
 ),
-sets AS (
-    SELECT generate_subscripts($sets::VARCHAR[][], 1) AS set_idx,
-           unnest($sets::VARCHAR[][]) AS members
-),
-members AS (
-    SELECT set_idx, unnest(members) AS entity_id, len(members) AS size FROM sets
-),
+/*set_members*/,
 pairs AS (
     SELECT set_idx, least(members[1], members[2]) AS entity_a,
            greatest(members[1], members[2]) AS entity_b

@@ -10,21 +10,9 @@ cells AS (
     FROM filtered r
     LEFT JOIN sources s USING (source_id)
 ),
-sets AS (
-    SELECT generate_subscripts($sets::VARCHAR[][], 1) AS set_idx,
-           unnest($sets::VARCHAR[][]) AS members
-),
-members AS (
-    SELECT set_idx, unnest(members) AS entity_id, len(members) AS size FROM sets
-),
+/*set_members*/,
 per_article AS (
-    SELECT cells.panel, cells.period, mb.set_idx, cells.article_id,
-           count(*) AS named, any_value(mb.size) AS size,
-           sum(m.body_count + m.title_count) AS mentions
-    FROM cells
-    JOIN mentions m USING (article_id)
-    JOIN members mb USING (entity_id)
-    GROUP BY ALL
+    SELECT cells.panel, cells.period, mb.set_idx, cells.article_id, /*member_hits*/
 ),
 hits AS (
     SELECT panel, period, set_idx, count(*) AS articles, sum(mentions) AS mentions

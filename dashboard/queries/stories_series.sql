@@ -12,21 +12,9 @@ cells AS (
     JOIN articles a USING (article_id)
     LEFT JOIN sources s ON s.source_id = r.source_id
 ),
-sets AS (
-    SELECT generate_subscripts($sets::VARCHAR[][], 1) AS set_idx,
-           unnest($sets::VARCHAR[][]) AS members
-),
-members AS (
-    SELECT set_idx, unnest(members) AS entity_id, len(members) AS size FROM sets
-),
+/*set_members*/,
 per_article AS (
-    SELECT cells.panel, cells.period, mb.set_idx, cells.story_id, cells.article_id,
-           count(*) AS named, any_value(mb.size) AS size,
-           sum(m.body_count + m.title_count) AS mentions
-    FROM cells
-    JOIN mentions m USING (article_id)
-    JOIN members mb USING (entity_id)
-    GROUP BY ALL
+    SELECT cells.panel, cells.period, mb.set_idx, cells.story_id, cells.article_id, /*member_hits*/
 ),
 per_story AS (
     SELECT panel, period, set_idx, story_id, max(mentions) AS mentions
