@@ -36,7 +36,7 @@ import re
 import shutil
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -1466,15 +1466,26 @@ def _feed_dated(a: _Article) -> bool:
     return a.date_in != "url"
 
 
-def _rss(outlet: Outlet, items: Sequence[_Article]) -> dict[str, str]:
-    base = f"http://{outlet.host}"
+def _paged(base: str, items: Sequence[_Article], first: str, later: str, next_link: str,
+           render: Callable[[str, str, Sequence[_Article]], str]) -> dict[str, str]:
+    """A feed's pages of FEED_PAGE_SIZE entries, newest first: the first at ``first``, page
+    n at ``later`` (with {n}), each but the last linking to the next with ``next_link``
+    (with {href}); ``render(path, next_link, entries)`` writes one page."""
     pages = _pages(items)
-    built = _rfc822(items[0].published) if items else _rfc822(START)
     files: dict[str, str] = {}
     for n, page in enumerate(pages, 1):
-        path = "feed.xml" if n == 1 else f"feed/page/{n}.xml"
-        nxt = (f'<atom:link rel="next" type="application/rss+xml" '
-               f'href="{base}/feed/page/{n + 1}.xml"/>\n' if n < len(pages) else "")
+        path = first if n == 1 else later.format(n=n)
+        nxt = (next_link.format(href=f"{base}/{later.format(n=n + 1)}") + "\n"
+               if n < len(pages) else "")
+        files[path] = render(path, nxt, page)
+    return files
+
+
+def _rss(outlet: Outlet, items: Sequence[_Article]) -> dict[str, str]:
+    base = f"http://{outlet.host}"
+    built = _rfc822(items[0].published) if items else _rfc822(START)
+
+    def render(path: str, nxt: str, page: Sequence[_Article]) -> str:
         entries = "".join(
             f"<item>\n<title>{xml_escape(a.title)}</title>\n<link>{xml_escape(a.url)}</link>\n"
             f'<guid isPermaLink="true">{xml_escape(a.url)}</guid>\n'
@@ -1482,27 +1493,25 @@ def _rss(outlet: Outlet, items: Sequence[_Article]) -> dict[str, str]:
             + f"<dc:creator>{xml_escape(a.author)}</dc:creator>\n"
             f"<description>{xml_escape(a.paragraphs[0][0])}</description>\n</item>\n"
             for a in page)
-        files[path] = (
-            '<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0" '
-            'xmlns:atom="http://www.w3.org/2005/Atom" '
-            'xmlns:dc="http://purl.org/dc/elements/1.1/">\n<channel>\n'
-            f"<title>{xml_escape(outlet.name)}</title>\n<link>{base}/</link>\n"
-            f"<description>{xml_escape(outlet.tagline)}</description>\n"
-            f"<language>{outlet.page_lang}</language>\n<lastBuildDate>{built}</lastBuildDate>\n"
-            f'<atom:link rel="self" type="application/rss+xml" href="{base}/{path}"/>\n'
-            f"{nxt}{entries}</channel>\n</rss>\n")
-    return files
+        return ('<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0" '
+                'xmlns:atom="http://www.w3.org/2005/Atom" '
+                'xmlns:dc="http://purl.org/dc/elements/1.1/">\n<channel>\n'
+                f"<title>{xml_escape(outlet.name)}</title>\n<link>{base}/</link>\n"
+                f"<description>{xml_escape(outlet.tagline)}</description>\n"
+                f"<language>{outlet.page_lang}</language>\n"
+                f"<lastBuildDate>{built}</lastBuildDate>\n"
+                f'<atom:link rel="self" type="application/rss+xml" href="{base}/{path}"/>\n'
+                f"{nxt}{entries}</channel>\n</rss>\n")
+
+    return _paged(base, items, "feed.xml", "feed/page/{n}.xml",
+                  '<atom:link rel="next" type="application/rss+xml" href="{href}"/>', render)
 
 
 def _atom(outlet: Outlet, items: Sequence[_Article]) -> dict[str, str]:
     base = f"http://{outlet.host}"
-    pages = _pages(items)
     updated = _iso(items[0].published) if items else _iso(START)
-    files: dict[str, str] = {}
-    for n, page in enumerate(pages, 1):
-        path = "atom.xml" if n == 1 else f"atom/page/{n}.xml"
-        nxt = (f'<link rel="next" type="application/atom+xml" '
-               f'href="{base}/atom/page/{n + 1}.xml"/>\n' if n < len(pages) else "")
+
+    def render(path: str, nxt: str, page: Sequence[_Article]) -> str:
         entries = "".join(
             f"<entry>\n<title>{xml_escape(a.title)}</title>\n"
             f'<link rel="alternate" type="text/html" href="{xml_escape(a.url)}"/>\n'
@@ -1512,16 +1521,17 @@ def _atom(outlet: Outlet, items: Sequence[_Article]) -> dict[str, str]:
             + f"<author><name>{xml_escape(a.author)}</name></author>\n"
             f"<summary>{xml_escape(a.paragraphs[0][0])}</summary>\n</entry>\n"
             for a in page)
-        files[path] = (
-            '<?xml version="1.0" encoding="UTF-8"?>\n'
-            f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="{outlet.page_lang}">\n'
-            f"<title>{xml_escape(outlet.name)}</title>\n"
-            f"<subtitle>{xml_escape(outlet.tagline)}</subtitle>\n"
-            f"<id>tag:{outlet.host},2025:feed</id>\n<updated>{updated}</updated>\n"
-            f'<link rel="self" type="application/atom+xml" href="{base}/{path}"/>\n'
-            f'<link rel="alternate" type="text/html" href="{base}/"/>\n'
-            f"{nxt}{entries}</feed>\n")
-    return files
+        return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+                f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="{outlet.page_lang}">\n'
+                f"<title>{xml_escape(outlet.name)}</title>\n"
+                f"<subtitle>{xml_escape(outlet.tagline)}</subtitle>\n"
+                f"<id>tag:{outlet.host},2025:feed</id>\n<updated>{updated}</updated>\n"
+                f'<link rel="self" type="application/atom+xml" href="{base}/{path}"/>\n'
+                f'<link rel="alternate" type="text/html" href="{base}/"/>\n'
+                f"{nxt}{entries}</feed>\n")
+
+    return _paged(base, items, "atom.xml", "atom/page/{n}.xml",
+                  '<link rel="next" type="application/atom+xml" href="{href}"/>', render)
 
 
 def _sitemaps(outlet: Outlet, items: Sequence[_Article]) -> dict[str, str]:
