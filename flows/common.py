@@ -14,7 +14,6 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from blocwatch.alerts import Alert
-from blocwatch.config import SourcesConfig
 from blocwatch.orchestration.batch import fetch_and_process, interleaved_batches
 from blocwatch.records import Candidate, SourceDiscovery
 from blocwatch.stages.archive import WarcArchive
@@ -30,18 +29,17 @@ _COUNTED = ("fetched", "failed", "loaded", "deferred")
 
 
 @task(name="fetch-extract-load", cache_policy=NO_CACHE)
-def batch_task(config: SourcesConfig, batch: list[Candidate], taxonomy_path: str,
-               executor: Executor | None, con: duckdb.DuckDBPyConnection, run_id: str,
-               archive_path: str, resolve: dict[str, str] | None,
-               memory: HostMemory, on_progress: Callable[[int], None] | None = None
-               ) -> dict[str, Any]:
+def batch_task(run: WriterRun, batch: list[Candidate], executor: Executor | None,
+               archive_path: str, memory: HostMemory,
+               on_progress: Callable[[int], None] | None = None) -> dict[str, Any]:
     """Fetch, extract and tag one batch of articles, then load it in one transaction."""
+    config = run.config
     with WarcArchive(Path(archive_path)) as archive:
-        result = fetch_and_process(config, batch, Path(taxonomy_path), executor, archive,
-                                   resolve, memory, on_progress)
+        result = fetch_and_process(config, batch, Path(run.inputs.taxonomy_path), executor,
+                                   archive, run.options.resolve, memory, on_progress)
     parking = ParkingPolicy(config.settings.park_after_runs, config.settings.park_max_days)
-    with con.cursor() as cur:
-        stats = load_batch(cur, run_id, result.articles, result.failures, result.fetches,
+    with run.db.cursor() as cur:
+        stats = load_batch(cur, run.run_id, result.articles, result.failures, result.fetches,
                            parking)
     source_of = {c.url: c.source_id for c in batch}
     per_source: dict[str, dict[str, int]] = {}
@@ -105,8 +103,7 @@ def fetch_load_publish(run: WriterRun, discoveries: list[SourceDiscovery],
                          run.options.show_progress) as progress:
             done = 0
             for i, batch in enumerate(batches, 1):
-                out = batch_task(run.config, batch, run.inputs.taxonomy_path, executor, con,
-                                 run.run_id, str(archive_path), run.options.resolve, memory,
+                out = batch_task(run, batch, executor, str(archive_path), memory,
                                  progress.advance)
                 for key in _COUNTED:
                     counts[key] += out[key]

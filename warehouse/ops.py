@@ -156,12 +156,8 @@ def record_checks(con: duckdb.DuckDBPyConnection, run_id: str,
 def articles_to_reprocess(con: duckdb.DuckDBPyConnection,
                           only_sources: Sequence[str] | None = None) -> pd.DataFrame:
     """article_id, source_id, fetched_url, language of the stored articles, oldest first."""
-    if only_sources:
-        return con.execute("SELECT article_id, source_id, fetched_url, language FROM articles "
-                           "WHERE list_contains(?, source_id) ORDER BY article_id",
-                           [list(only_sources)]).df()
-    return con.execute("SELECT article_id, source_id, fetched_url, language FROM articles "
-                       "ORDER BY article_id").df()
+    return con.execute(sql("ops/articles_to_reprocess"),
+                       {"sources": list(only_sources) if only_sources else None}).df()
 
 
 def mention_totals(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
