@@ -15,10 +15,10 @@ def init(taxonomy_path: str, crash_url: str) -> None:
     init_worker(taxonomy_path)
     real = blocwatch.stages.page.process_page
 
-    def process_page(page: Any, *args: Any) -> Any:
+    def process_page(page: Any, *args: Any, **kwargs: Any) -> Any:
         if page.url == crash_url:
             os.kill(os.getpid(), signal.SIGKILL)
-        return real(page, *args)
+        return real(page, *args, **kwargs)
 
     # The pool pickles process_page by name, so the worker resolves it to this wrapper.
     blocwatch.stages.page.process_page = process_page

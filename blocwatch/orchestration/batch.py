@@ -4,6 +4,7 @@ and every page extracted on the executor as soon as it arrives."""
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable
 from concurrent.futures import Executor
 from pathlib import Path
@@ -13,7 +14,11 @@ from blocwatch.orchestration.executors import WorkerCrashed
 from blocwatch.records import BatchResult, Candidate, FailedUrl, PageFailure, PageInput
 from blocwatch.stages.archive import WarcArchive
 from blocwatch.stages.fetch import Fetcher, HostMemory
-from blocwatch.stages.page import process_page
+from blocwatch.stages.page import add_keywords, process_page
+
+# Workers extract and tag; keywords are added here, in the run's own process (see
+# blocwatch.stages.page). A partial of a module function pickles by name.
+_without_keywords = functools.partial(process_page, keywords=False)
 
 __all__ = ["fetch_and_process", "interleaved_batches"]
 
@@ -70,9 +75,12 @@ def fetch_and_process(config: SourcesConfig, candidates: list[Candidate], taxono
             else:
                 loop = asyncio.get_running_loop()
                 try:
-                    processed = await loop.run_in_executor(executor, process_page, page, tax)
+                    processed = await loop.run_in_executor(executor, _without_keywords, page,
+                                                           tax)
                 except WorkerCrashed as exc:
                     processed = PageFailure(cand.url, "worker_crashed", str(exc))
+                if not isinstance(processed, PageFailure):
+                    add_keywords(processed, tax)
             if isinstance(processed, PageFailure):
                 out.failures.append(FailedUrl(cand.url, cand.source_id, processed.outcome,
                                               processed.error, res))

@@ -10,7 +10,7 @@ from concurrent.futures import Executor, as_completed
 from blocwatch.orchestration.executors import WorkerCrashed
 from blocwatch.records import ArticleRecord, PageFailure, PageInput
 from blocwatch.stages.archive import ArchivedPage, read_bodies
-from blocwatch.stages.page import process_page
+from blocwatch.stages.page import add_keywords, process_page
 
 __all__ = ["ArchivedItem", "page_input", "reprocess_pages"]
 
@@ -56,11 +56,14 @@ def reprocess_pages(items: Iterable[ArchivedItem], taxonomy_path: str,
             if on_progress is not None:
                 on_progress(1)
     else:
-        futures = {executor.submit(process_page, p, taxonomy_path): i
+        futures = {executor.submit(process_page, p, taxonomy_path, False): i
                    for i, p in enumerate(inputs)}
         for fut in as_completed(futures):
             try:
-                results[futures[fut]] = fut.result()
+                done = fut.result()
+                # Keywords here, not in the workers (blocwatch.stages.page says why).
+                results[futures[fut]] = (done if isinstance(done, PageFailure)
+                                         else add_keywords(done, taxonomy_path))
             except WorkerCrashed as exc:
                 results[futures[fut]] = PageFailure(inputs[futures[fut]].url,
                                                     "worker_crashed", str(exc))

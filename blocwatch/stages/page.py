@@ -1,7 +1,12 @@
 """One page in, one article record out: extraction, dating, language, tagging, keywords and
 the near-duplicate signature.
 
-Runs in worker processes (CPU-bound), so everything here is a plain picklable value.
+Runs in worker processes (CPU-bound), so everything here is a plain picklable value. The
+ingest and reprocess runs ask the workers for everything but the keywords
+(``keywords=False``) and add those in their own process (``add_keywords``): the language
+analyzers behind keywords take about 250 MB per process once a process has met Japanese,
+Chinese, Korean and Russian pages, and keywording costs a few milliseconds a page where
+extraction costs about a hundred, so one copy of them serves all workers.
 
 Publication date: ``blocwatch.stages.dates`` gathers the day from the feed, the URL, the page's
 metadata and the date shown by the headline, in the outlet's time zone, and votes;
@@ -65,8 +70,25 @@ def _masked(text: str, tagger: Tagger) -> str:
     return "".join(pieces)
 
 
-def process_page(page: PageInput, taxonomy_path: str) -> ArticleRecord | PageFailure:
-    """Extract, date, identify the language of, tag, keyword and sign one fetched page."""
+def article_keywords(text: str, language: str | None, taxonomy_path: str
+                     ) -> list[tuple[str, int, float]]:
+    """(term, count, score) of an article's keywords, its entity names left out."""
+    init_worker(taxonomy_path)
+    assert _State.tagger is not None
+    return [(k.term, k.count, k.score) for k in
+            extract_keywords(_masked(text, _State.tagger), language, exclude=_State.exclude)]
+
+
+def add_keywords(record: ArticleRecord, taxonomy_path: str) -> ArticleRecord:
+    """``record`` with its keywords (for records made with ``keywords=False``)."""
+    record.keywords = article_keywords(record.text, record.language, taxonomy_path)
+    return record
+
+
+def process_page(page: PageInput, taxonomy_path: str, keywords: bool = True
+                 ) -> ArticleRecord | PageFailure:
+    """Extract, date, identify the language of, tag, keyword and sign one fetched page;
+    ``keywords=False`` leaves the keywords to ``add_keywords`` (see the module docstring)."""
     init_worker(taxonomy_path)
     assert _State.tagger is not None
     try:
@@ -94,9 +116,7 @@ def process_page(page: PageInput, taxonomy_path: str) -> ArticleRecord | PageFai
     mentions = [(c.entity_id, c.body_count, c.title_count, c.title_count > 0, c.first_offset)
                 for c in sorted(result.mentions.values(), key=lambda c: c.entity_id)]
     co = [(a, b, n) for (a, b), n in sorted(result.co_mentions.items())]
-    kws = [(k.term, k.count, k.score) for k in
-           extract_keywords(_masked(text, _State.tagger), language,
-                            exclude=_State.exclude)]
+    kws = article_keywords(text, language, taxonomy_path) if keywords else []
     return ArticleRecord(
         url=url, discovered_url=page.url, fetched_url=canonical_url(page.final_url),
         source_id=page.source_id,
