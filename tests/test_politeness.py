@@ -2,8 +2,9 @@
 Crawl-delay, the whole-request deadline (a trickle costs one timeout_s per run), timeout
 messages that say what happened, and the per-host time budget.
 
-Spacing is measured where the server sees requests arrive (its own monotonic clock), and
-time bounds carry generous slack: the CI machine has two loaded cores.
+Spacing is measured where the server's kernel received each request (faultweb's
+StampedHandler), not when a busy handler thread read it, and time bounds carry generous
+slack: the CI machine has two loaded cores.
 """
 
 from __future__ import annotations
