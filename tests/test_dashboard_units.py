@@ -1,5 +1,5 @@
 """The dashboard's pure parts: URL round trip, safe text, chart builders, analysis steps,
-the README examples, and the rules every dashboard module keeps."""
+and the rules every dashboard module keeps."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ import pandas as pd
 import pytest
 
 from dashboard import analysis, charts
-from dashboard.examples import parse_examples, readme_examples
 from dashboard.filters import (
     Filters,
     parse_choice,
@@ -225,18 +224,7 @@ def test_other_figures_name_their_measure() -> None:
     assert er.layout.yaxis.title.text == "Error rate (%)"
 
 
-# --- README examples and module rules -----------------------------------------------------
-
-def test_readme_examples_are_offered() -> None:
-    examples = readme_examples()
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("### Example queries"):]
-    assert len(examples) == section.split("\n## ")[0].count("```sql")
-    assert examples and all(label and sql_.upper().startswith(("SELECT", "WITH"))
-                            for label, sql_ in examples)
-    md = "## X\n\n### Example queries\n\nFirst one:\n\n```sql\nSELECT 1;\n```\n\n## Next\n"
-    assert parse_examples(md) == [("First one", "SELECT 1;")]
-
+# --- module rules ------------------------------------------------------------------------
 
 def _py_files() -> list[Path]:
     return sorted(DASHBOARD.rglob("*.py"))

@@ -10,24 +10,23 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from blocwatch.errors import ConfigError
 from tests.conftest import BuiltWarehouse
+from warehouse import examples
 from warehouse.db import connect_reader, connect_writer, migrations
+from warehouse.examples import ExampleQuery, example_queries
 from warehouse.sqlguard import run_readonly
 
 REPO = Path(__file__).resolve().parents[1]
-README = (REPO / "README.md").read_text(encoding="utf-8")
+SQL_DOC = REPO / "docs" / "sql.md"
 
 
-def readme_section(title: str) -> str:
-    start = README.index(f"\n### {title}\n")
-    end = README.find("\n## ", start + 1)
-    nxt = README.find("\n### ", start + 1)
-    ends = [e for e in (end, nxt) if e != -1]
-    return README[start:min(ends) if ends else len(README)]
-
-
-def readme_queries() -> list[str]:
-    return re.findall(r"```sql\n(.*?)```", readme_section("Example queries"), re.S)
+def doc_section(title: str, doc: Path = SQL_DOC) -> str:
+    """The text of a ``## title`` section of a docs page, up to the next ``## `` heading."""
+    text = doc.read_text(encoding="utf-8")
+    start = text.index(f"\n## {title}\n")
+    end = text.find("\n## ", start + 1)
+    return text[start:end if end != -1 else len(text)]
 
 
 def schema_objects(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
@@ -65,23 +64,62 @@ def test_every_table_view_and_column_has_a_comment(tmp_path: Path) -> None:
     assert uncommented_cols == [] and uncommented == []
 
 
-def test_readme_documents_exactly_the_schema(tmp_path: Path) -> None:
+def test_docs_document_exactly_the_schema(tmp_path: Path) -> None:
+    """docs/sql.md's table of tables and views names every one the migrations create,
+    with its kind, and nothing else."""
     con = connect_writer(tmp_path / "w.duckdb")
     actual = schema_objects(con)
-    documented = dict(re.findall(r"^\| `(\w+)` \| (table|view) \|", readme_section(
-        "Tables and views"), re.M))
+    documented = dict(re.findall(r"^\| `(\w+)` \| (table|view) \|",
+                                 doc_section("Tables and views"), re.M))
     assert documented == actual
 
 
-def test_readme_has_at_least_five_example_queries() -> None:
-    assert len(readme_queries()) >= 5
+def test_there_are_example_queries_for_the_views_analysts_start_from() -> None:
+    used = " ".join(q.sql for q in example_queries())
+    for view in ("daily_articles", "daily_mentions", "weekly_co_mentions", "stories"):
+        assert re.search(rf"\b{view}\b", used), view
+    assert len({q.id for q in example_queries()}) == len(example_queries()) >= 5
 
 
-@pytest.mark.parametrize("index", range(len(readme_queries())))
-def test_readme_example_query_runs(built_warehouse: BuiltWarehouse, index: int) -> None:
-    df = run_readonly(built_warehouse.published, readme_queries()[index])
+@pytest.mark.parametrize("example", example_queries(), ids=lambda q: q.id)
+def test_example_query_runs_on_the_demo_warehouse(built_warehouse: BuiltWarehouse,
+                                                  example: ExampleQuery) -> None:
+    df = run_readonly(built_warehouse.published, example.sql)
     assert len(df.columns) >= 2
     assert len(df) > 0, "each example should return rows on the demo warehouse"
+
+
+@pytest.mark.parametrize(("entry", "problem"), [
+    ("{id: Bad-Id, title: T, sql: SELECT 1}", "field 'id'"),
+    ("{id: x, title: T, sql: DELETE FROM articles}", "field 'sql'"),
+    ('{id: x, title: "two\\nlines", sql: SELECT 1}', "field 'title'"),
+    ("{id: x, title: T, sql: SELECT 1, extra: 1}", "field 'extra'"),
+])
+def test_a_bad_example_entry_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                      entry: str, problem: str) -> None:
+    bad = tmp_path / "examples.yaml"
+    bad.write_text(f"queries:\n  - {{id: ok, title: Fine, sql: SELECT 1}}\n  - {entry}\n")
+    monkeypatch.setattr(examples, "examples_path", lambda: bad)
+    examples.example_queries.cache_clear()
+    try:
+        with pytest.raises(ConfigError, match=rf"entry #2 .*{problem}"):
+            examples.example_queries()
+    finally:
+        examples.example_queries.cache_clear()
+
+
+def test_an_example_id_used_twice_is_refused(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    bad = tmp_path / "examples.yaml"
+    bad.write_text("queries:\n  - {id: a, title: A, sql: SELECT 1}\n"
+                   "  - {id: a, title: B, sql: SELECT 2}\n")
+    monkeypatch.setattr(examples, "examples_path", lambda: bad)
+    examples.example_queries.cache_clear()
+    try:
+        with pytest.raises(ConfigError, match=r"entry #2 \('a'\), field 'id': the id is used"):
+            examples.example_queries()
+    finally:
+        examples.example_queries.cache_clear()
 
 
 def test_published_file_opens_in_duckdb_cli_15(built_warehouse: BuiltWarehouse) -> None:

@@ -6,7 +6,7 @@ import duckdb
 import streamlit as st
 
 from dashboard import data, ui
-from dashboard.examples import readme_examples
+from warehouse.examples import example_queries
 from warehouse.sqlguard import SqlRefused
 
 ctx = ui.context(require_articles=False)
@@ -21,13 +21,12 @@ def _use(sql: str) -> None:
     st.session_state["sql_run"] = sql
 
 
-examples = readme_examples()
-if examples:
-    st.caption("Examples from the README:")
-    cols = st.columns(min(3, len(examples)))
-    for i, (label, sql) in enumerate(examples):
-        cols[i % len(cols)].button(label, key=f"sql_ex{i}", on_click=_use, args=(sql,),
-                                   width="stretch")
+examples = example_queries()
+st.caption("Example queries (the same as in docs/sql.md):")
+cols = st.columns(3)
+for i, example in enumerate(examples):
+    cols[i % len(cols)].button(example.title, key=f"sql_ex_{example.id}", on_click=_use,
+                               args=(example.sql,), width="stretch")
 
 st.session_state.setdefault("sql_text", "SELECT * FROM daily_share ORDER BY day DESC LIMIT 20")
 text = st.text_area("Query", key="sql_text", height=220)
