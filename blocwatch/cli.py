@@ -5,77 +5,136 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from blocwatch.errors import BlocwatchError
-from blocwatch.paths import DATA_ENV, REPO_ROOT, data_paths, default_config
+from blocwatch.paths import (
+    DATA_ENV,
+    DEFAULT_FILES,
+    HOME_ENV,
+    data_paths,
+    find_config,
+    packaged_file,
+)
+
+DATA_HELP = f"data directory (default: ${DATA_ENV}, else ${HOME_ENV}/data, else ./data)"
+# Exit statuses besides 0 (Completed, also Partial and "Checks failed": the run did its
+# work and says what went wrong), 1 (Failed) and 2 (a usage or configuration error).
+EXIT_SKIPPED = 3
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--data-dir", help=f"data directory (default: ${DATA_ENV} or ./data)")
+    p.add_argument("--data-dir", help=DATA_HELP)
 
 
 def _add_run_inputs(p: argparse.ArgumentParser) -> None:
     """The options of the commands that run a writer flow over the outlets."""
-    p.add_argument("--sources", help="sources file (default ./sources.yaml)")
-    p.add_argument("--taxonomy", help="taxonomy file (default ./taxonomy.yaml)")
+    p.add_argument("--sources", help=f"sources file (default: ./sources.yaml, else "
+                   f"${HOME_ENV}/sources.yaml)")
+    p.add_argument("--taxonomy", help=f"taxonomy file (default: ./taxonomy.yaml, else "
+                   f"${HOME_ENV}/taxonomy.yaml, else the shipped one)")
     p.add_argument("--only", nargs="+", metavar="SOURCE_ID", help="only these sources")
     p.add_argument("--workers", type=int, help="extraction processes (default: cores)")
 
 
+def _finish(state: Any) -> int:
+    """Print a flow run's summary and say how it ended; the command's exit status."""
+    result = state.result(raise_on_failure=False)
+    if isinstance(result, BaseException):
+        # The flow raised (a configuration error, a bug): as if it had been called plainly.
+        raise result
+    if result is not None:
+        print(json.dumps(result, indent=2, default=str))
+    if state.is_completed():
+        if state.name != "Completed":
+            print(f"{state.name}: {state.message}", file=sys.stderr)
+        return 0
+    if state.is_cancelled():
+        print(f"{state.name}: {state.message}", file=sys.stderr)
+        return EXIT_SKIPPED
+    print(f"{state.name}: {state.message}", file=sys.stderr)
+    return 1
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from blocwatch.demo.corpus import generate
-    from blocwatch.demo.server import DemoWeb
+    from blocwatch.demo.server import serve_until_stopped, served_apart
     from blocwatch.taxonomy import load_taxonomy
-    from flows.ingest import ingest
 
     paths = data_paths(args.data_dir).ensure()
-    taxonomy_file = Path(args.taxonomy or default_config("taxonomy.yaml"))
+    taxonomy = find_config("taxonomy.yaml", args.taxonomy, option="--taxonomy")
     demo = paths.demo_dir
     if args.regenerate or not (demo / "ledger.json").exists():
         print(f"Generating the demo news web in {demo} ...", flush=True)
-        ledger = generate(demo, load_taxonomy(taxonomy_file), seed=args.seed,
+        ledger = generate(demo, load_taxonomy(taxonomy.path), seed=args.seed,
                           n_articles=args.articles)
         print(f"  {len(ledger['articles'])} articles written", flush=True)
-    with DemoWeb(demo / "web") as web:
-        print(f"Serving the demo web on 127.0.0.1:{web.port} "
-              f"({len(web.hosts)} outlets); running the ingest flow ...", flush=True)
-        summary = ingest(sources_file=str(demo / "sources.yaml"),
-                         taxonomy_file=str(taxonomy_file), data_dir=str(paths.root),
-                         resolve=web.resolve_map(), workers=args.workers,
-                         show_progress=sys.stderr.isatty())
+    if args.serve_web:
+        # No ingest here: the deployments of prefect-demo.yaml do it, on their schedule.
+        print(f"Serving the demo web for scheduled runs (data directory {paths.root}); "
+              "next: docs/deployments.md, \"The demo on a schedule\"", flush=True)
+        return serve_until_stopped(demo / "web", args.port)
+    from flows.ingest import ingest
+
+    with served_apart(demo / "web") as address:
+        print(f"Serving the demo web on {address}; running the ingest flow ...", flush=True)
+        # The flow finds the same files and data directory again, and logs where from.
+        state = ingest(data_dir=args.data_dir, taxonomy_file=args.taxonomy,
+                       demo_web=address, workers=args.workers,
+                       show_progress=sys.stderr.isatty(), return_state=True)
+    summary = state.result(raise_on_failure=False)
+    if isinstance(summary, BaseException):
+        raise summary
+    if not state.is_completed():
+        print(f"{state.name}: {state.message}", file=sys.stderr)
+        return 1
     print()
     print(f"Warehouse published: {paths.published_db}")
     print(f"  loaded {summary['loaded']} new articles "
           f"({summary['failed']} failed) in {summary['seconds']:.1f} s")
     print()
+    me = _this_command()
     print("Next:")
-    print("  dashboard:  .venv/bin/blocwatch dashboard      (then open http://127.0.0.1:8501)")
-    print("  SQL shell:  .venv/bin/blocwatch sql            (interactive, read-only)")
-    print("  one query:  .venv/bin/blocwatch sql \"SELECT * FROM daily_share LIMIT 5\"")
+    print(f"  dashboard:  {me} dashboard      (then open http://127.0.0.1:8501)")
+    print(f"  SQL shell:  {me} sql            (interactive, read-only)")
+    example = '"SELECT * FROM daily_share LIMIT 5"'
+    print(f"  one query:  {me} sql {example}")
     return 0
+
+
+def _this_command() -> str:
+    """How the user can type this command again: ``blocwatch`` when that is the one on
+    PATH, else its path (``.venv/bin/blocwatch`` after ``make demo``)."""
+    exe = Path(sys.argv[0]).resolve()
+    on_path = shutil.which("blocwatch")
+    if on_path and Path(on_path).resolve() == exe:
+        return "blocwatch"
+    try:
+        return str(exe.relative_to(Path.cwd()))
+    except ValueError:
+        return str(exe)
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     from flows.ingest import ingest
 
-    summary = ingest(sources_file=args.sources, taxonomy_file=args.taxonomy,
-                     data_dir=args.data_dir, only_sources=args.only or None,
-                     workers=args.workers, show_progress=sys.stderr.isatty(),
-                     dask_address=args.dask_address)
-    print(json.dumps(summary, indent=2, default=str))
-    return 0
+    return _finish(ingest(sources_file=args.sources, taxonomy_file=args.taxonomy,
+                          data_dir=args.data_dir, only_sources=args.only or None,
+                          workers=args.workers, show_progress=sys.stderr.isatty(),
+                          dask_address=args.dask_address, return_state=True))
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from flows.serve import PREFECT_FILE, serve_all
+    from flows.serve import find_prefect_file, serve_all
 
     if args.data_dir:
         # Served runs are subprocesses of this one and inherit its environment.
         os.environ[DATA_ENV] = str(Path(args.data_dir).resolve())
-    prefect_file = Path(args.prefect_file) if args.prefect_file else PREFECT_FILE
+    prefect_file = find_prefect_file(args.prefect_yaml, demo=args.demo)
     print(f"Serving the deployments in {prefect_file} (Ctrl-C to stop)", flush=True)
     try:
         serve_all(prefect_file, only=args.only or None, limit=args.limit)
@@ -94,43 +153,70 @@ def _date(value: str) -> date:
 def cmd_backfill(args: argparse.Namespace) -> int:
     from flows.backfill import backfill
 
-    summary = backfill(start_date=args.start, end_date=args.end, sitemaps=args.sitemap or None,
-                       archive_pages=args.archive_page or None,
-                       archive_link_pattern=args.link_pattern, only_sources=args.only or None,
-                       max_pages=args.max_pages, sources_file=args.sources,
-                       taxonomy_file=args.taxonomy, data_dir=args.data_dir,
-                       workers=args.workers, show_progress=sys.stderr.isatty())
-    print(json.dumps(summary, indent=2, default=str))
-    return 0
+    return _finish(backfill(
+        start_date=args.start, end_date=args.end, sitemaps=args.sitemap or None,
+        archive_pages=args.archive_page or None, archive_link_pattern=args.link_pattern,
+        only_sources=args.only or None, max_pages=args.max_pages, sources_file=args.sources,
+        taxonomy_file=args.taxonomy, data_dir=args.data_dir, workers=args.workers,
+        show_progress=sys.stderr.isatty(), return_state=True))
 
 
 def cmd_reprocess(args: argparse.Namespace) -> int:
     from flows.reprocess import reprocess
 
-    summary = reprocess(sources_file=args.sources, taxonomy_file=args.taxonomy,
-                        data_dir=args.data_dir, only_sources=args.only or None,
-                        workers=args.workers, show_progress=sys.stderr.isatty())
-    print(json.dumps(summary, indent=2, default=str))
-    return 0
+    return _finish(reprocess(sources_file=args.sources, taxonomy_file=args.taxonomy,
+                             data_dir=args.data_dir, only_sources=args.only or None,
+                             workers=args.workers, show_progress=sys.stderr.isatty(),
+                             return_state=True))
 
 
 def cmd_maintenance(args: argparse.Namespace) -> int:
     from flows.maintenance import maintenance
 
-    summary = maintenance(sources_file=args.sources, data_dir=args.data_dir,
-                          compact=not args.no_compact)
-    print(json.dumps(summary, indent=2, default=str))
-    return 0
+    return _finish(maintenance(sources_file=args.sources, data_dir=args.data_dir,
+                               compact=not args.no_compact, return_state=True))
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     from blocwatch.config import load_sources
     from blocwatch.taxonomy import load_taxonomy
 
-    cfg = load_sources(args.sources or default_config("sources.yaml"))
-    tax = load_taxonomy(args.taxonomy or default_config("taxonomy.yaml"))
-    print(f"{cfg.path}: {len(cfg.sources)} sources OK")
-    print(f"{tax.path}: {len(tax.entities)} entities, {len(tax.aliases)} aliases OK")
+    sources = find_config("sources.yaml", args.sources, option="--sources")
+    taxonomy = find_config("taxonomy.yaml", args.taxonomy, option="--taxonomy")
+    cfg = load_sources(sources.path)
+    tax = load_taxonomy(taxonomy.path)
+    print(f"{sources}: {len(cfg.sources)} sources OK")
+    print(f"{taxonomy}: {len(tax.entities)} entities, {len(tax.aliases)} aliases OK")
+    return 0
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    target = Path(args.dir).resolve()
+    target.mkdir(parents=True, exist_ok=True)
+    for name in DEFAULT_FILES:
+        dest = target / name
+        if dest.exists() and not args.force:
+            print(f"kept     {dest} (exists; --force replaces it)")
+            continue
+        shutil.copyfile(packaged_file(name), dest)
+        print(f"wrote    {dest}")
+    print()
+    print("Next (docs/configuration.md, docs/deployments.md):")
+    print("  edit sources.yaml (the outlets) and taxonomy.yaml (what to count), then")
+    print("  blocwatch check       validate them")
+    print("  blocwatch ingest      one run now")
+    print("  blocwatch serve       every deployment of prefect.yaml on its schedule")
+    return 0
+
+
+def cmd_automations(args: argparse.Namespace) -> int:
+    from flows.automations import apply_automations
+
+    files = [find_config(name, None) for name in args.files]
+    for found in files:
+        print(f"reading {found}")
+    for name, automation_id in apply_automations([f.path for f in files], args.block):
+        print(f"automation {name!r}: {automation_id}")
     return 0
 
 
@@ -169,10 +255,16 @@ class _StderrLog:
 
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
+    import importlib.util
+
     env = dict(os.environ)
     if args.data_dir:
         env[DATA_ENV] = str(Path(args.data_dir).resolve())
-    cmd = [sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "dashboard" / "app.py"),
+    # The installed package's app (a module's file, found without importing Streamlit).
+    spec = importlib.util.find_spec("dashboard")
+    assert spec is not None and spec.origin is not None, "the dashboard package is missing"
+    app = Path(spec.origin).parent / "app.py"
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app),
            "--server.address", args.host, "--server.port", str(args.port),
            "--server.headless", "true", "--browser.gatherUsageStats", "false",
            "--client.toolbarMode", "minimal"]
@@ -245,14 +337,27 @@ def build_parser() -> argparse.ArgumentParser:
         description="Monitor how the press covers Japan, NATO and regional security blocs.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("demo", help="build the warehouse from the bundled offline demo web")
+    p = sub.add_parser("demo", help="build the warehouse from the bundled offline demo web "
+                       "(--serve-web: serve it for scheduled runs instead)")
     _add_common(p)
     p.add_argument("--articles", type=int, default=1600, help="demo articles (default 1600)")
     p.add_argument("--seed", type=int, default=2026, help="generator seed (default 2026)")
     p.add_argument("--regenerate", action="store_true", help="rewrite the demo web first")
-    p.add_argument("--taxonomy", help="taxonomy file (default ./taxonomy.yaml)")
+    p.add_argument("--taxonomy", help=f"taxonomy file (default: ./taxonomy.yaml, else "
+                   f"${HOME_ENV}/taxonomy.yaml, else the shipped one)")
     p.add_argument("--workers", type=int, help="extraction processes (default: cores)")
+    p.add_argument("--serve-web", action="store_true", help="generate the demo web if needed "
+                   "and keep serving it on 127.0.0.1 (no ingest: the deployments of "
+                   "prefect-demo.yaml ingest it on a schedule)")
+    p.add_argument("--port", type=int, default=8765,
+                   help="port of --serve-web on 127.0.0.1 (default 8765)")
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("init", help="write editable copies of the default configuration "
+                       "(sources, taxonomy, deployments, automations) into a directory")
+    p.add_argument("dir", nargs="?", default=".", help="where (default: here)")
+    p.add_argument("--force", action="store_true", help="replace files that exist")
+    p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("ingest", help="ingest new articles from the sources in sources.yaml")
     _add_common(p)
@@ -264,10 +369,24 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="serve every deployment in prefect.yaml on its schedule "
                        "(one machine, no work pool)")
     _add_common(p)
-    p.add_argument("--prefect-file", help="deployments file (default: the repo's prefect.yaml)")
+    p.add_argument("--prefect-yaml", "--prefect-file", dest="prefect_yaml", metavar="FILE",
+                   help=f"deployments file (default: ./prefect.yaml, else "
+                   f"${HOME_ENV}/prefect.yaml, else the shipped one)")
+    p.add_argument("--demo", action="store_true", help="serve prefect-demo.yaml instead: "
+                   "an ingest of the demo web (blocwatch demo --serve-web) every minute")
     p.add_argument("--only", nargs="+", metavar="NAME", help="only these deployments")
     p.add_argument("--limit", type=int, help="most flow runs at once (default: no limit)")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("automations", help="create (or replace) the Prefect automations of "
+                       "alerts.yaml and overdue.yaml, notifying through a block")
+    p.add_argument("--block", required=True, metavar="TYPE/NAME",
+                   help="the notification block, as `prefect block ls` lists it "
+                   "(slack-webhook/ops)")
+    p.add_argument("--files", nargs="+", default=["alerts.yaml", "overdue.yaml"],
+                   metavar="FILE", help="automation files (default: alerts.yaml "
+                   "overdue.yaml, found like every configuration file)")
+    p.set_defaults(func=cmd_automations)
 
     p = sub.add_parser("backfill", help="fetch older articles: a date range and/or sitemaps "
                        "and archive pages")
@@ -294,13 +413,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("maintenance", help="data checks, silent-outlet and failing-feed "
                        "alerts, compaction, publish")
     _add_common(p)
-    p.add_argument("--sources", help="sources file (default ./sources.yaml)")
+    p.add_argument("--sources", help=f"sources file (default: ./sources.yaml, else "
+                   f"${HOME_ENV}/sources.yaml)")
     p.add_argument("--no-compact", action="store_true", help="skip compaction")
     p.set_defaults(func=cmd_maintenance)
 
-    p = sub.add_parser("check", help="validate sources.yaml and taxonomy.yaml")
-    p.add_argument("--sources", help="sources file (default ./sources.yaml)")
-    p.add_argument("--taxonomy", help="taxonomy file (default ./taxonomy.yaml)")
+    p = sub.add_parser("check", help="validate sources.yaml and taxonomy.yaml (and say where "
+                       "they were found)")
+    p.add_argument("--sources", help=f"sources file (default: ./sources.yaml, else "
+                   f"${HOME_ENV}/sources.yaml)")
+    p.add_argument("--taxonomy", help=f"taxonomy file (default: ./taxonomy.yaml, else "
+                   f"${HOME_ENV}/taxonomy.yaml, else the shipped one)")
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("unpark", help="fetch parked URLs again in the next run (forget "

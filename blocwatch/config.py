@@ -158,6 +158,18 @@ class SourcesConfig(BaseModel):
     def enabled(self) -> list[Source]:
         return [s for s in self.sources if s.enabled]
 
+    def resolve_all(self, address: str) -> dict[str, str]:
+        """Every host the outlets name (homepages, feeds, sitemaps, URLs) → ``address``
+        ("127.0.0.1:8765"): the fetcher's ``resolve`` map for a demo web that serves them
+        all on one port, as ``curl --resolve`` would."""
+        host, _, port = address.rpartition(":")
+        if not host or not port.isdigit():
+            raise ConfigError("demo_web", f"{address!r} is not HOST:PORT (for example "
+                              "127.0.0.1:8765)")
+        hosts = {url.host for s in self.sources
+                 for url in (s.homepage, *s.feeds, *s.sitemaps, *s.urls) if url.host}
+        return dict.fromkeys(sorted(hosts), address)
+
 
 SourceKind = Literal["feed", "sitemap", "url"]
 

@@ -6,11 +6,11 @@ extract → load → alert → publish stages as ingest."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import duckdb
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
+from prefect.states import State
 
 from blocwatch.config import SourcesConfig
 from blocwatch.orchestration.crawl import (
@@ -23,7 +23,8 @@ from blocwatch.orchestration.executors import process_pool
 from blocwatch.records import SourceDiscovery
 from blocwatch.stages.fetch import HostMemory
 from flows.common import fetch_load_publish
-from flows.run import RunOptions, load_inputs, writer_run
+from flows.lifecycle import final_state, run_name, timeout
+from flows.run import LOCK_TIMEOUT_S, RunOptions, load_inputs, writer_run
 from warehouse.load import known_urls
 
 
@@ -38,20 +39,22 @@ def discover_backfill_task(config: SourcesConfig, plans: list[SourcePlan],
                              resolve, memory)
 
 
-@flow(name="backfill", log_prints=True)
+@flow(name="backfill", log_prints=True, flow_run_name=run_name("backfill"),
+      timeout_seconds=timeout("backfill"))
 def backfill(start_date: date | None = None, end_date: date | None = None,
              sitemaps: list[str] | None = None, archive_pages: list[str] | None = None,
              archive_link_pattern: str | None = None, only_sources: list[str] | None = None,
              max_pages: int = 1000, configured_feeds: bool = True,
              sources_file: str | None = None, taxonomy_file: str | None = None,
              data_dir: str | None = None, resolve: dict[str, str] | None = None,
-             workers: int | None = None, lock_timeout_s: float = 3600.0,
-             show_progress: bool = False) -> dict[str, Any]:
+             demo_web: str | None = None, workers: int | None = None,
+             lock_timeout_s: float = LOCK_TIMEOUT_S, show_progress: bool = False) -> State:
     """Fetch an outlet's older articles: a date range and/or sitemaps and archive pages.
 
     The parameters stay flat (they are the deployment's form in the Prefect UI and its
     ``parameters:`` in prefect.yaml); the flow groups them at once into the backfill's
-    scope (``BackfillScope``) and the run's options (``RunOptions``).
+    scope (``BackfillScope``) and the run's options (``RunOptions``). The run ends like an
+    ingest: Completed, Partial, Failed (every outlet failed) or Skipped.
 
     Args:
         start_date: first publication day to fetch (inclusive); default: no lower bound.
@@ -66,13 +69,19 @@ def backfill(start_date: date | None = None, end_date: date | None = None,
             given sitemaps/archive pages, else every enabled outlet).
         max_pages: feed, sitemap and archive documents read per outlet, at most.
         configured_feeds: also read the outlets' feeds and sitemaps from sources.yaml.
-        sources_file: outlets and crawl settings (default: ./sources.yaml).
-        taxonomy_file: entities to tag (default: ./taxonomy.yaml).
-        data_dir: data directory (default: $BLOCWATCH_DATA or ./data).
-        resolve: host name → "127.0.0.1:port" overrides, used for the local demo web.
+        sources_file: outlets and crawl settings (default: ./sources.yaml, else
+            $BLOCWATCH_HOME/sources.yaml; with demo_web, the demo's).
+        taxonomy_file: entities to tag (default: ./taxonomy.yaml, else
+            $BLOCWATCH_HOME/taxonomy.yaml, else the one shipped with blocwatch).
+        data_dir: data directory (default: $BLOCWATCH_DATA, else $BLOCWATCH_HOME/data,
+            else ./data).
+        resolve: host name → "127.0.0.1:port" overrides, for a local copy of a web.
+        demo_web: HOST:PORT of a running demo web (`blocwatch demo --serve-web`): backfill
+            the demo outlets of the data directory's demo/sources.yaml from it.
         workers: extraction processes (default: one per core; 1 = inline).
-        lock_timeout_s: how long to wait while another run writes the warehouse; after
-            that the run is skipped (logged, nothing written).
+        lock_timeout_s: how long to wait while another run writes the warehouse (the
+            Prefect concurrency limit, then the file lock); after that the run ends
+            Skipped (logged, nothing written).
         show_progress: draw a progress bar on the terminal (the CLI sets it).
     """
     scope = BackfillScope(start=start_date, end=end_date, sitemaps=tuple(sitemaps or ()),
@@ -81,17 +90,17 @@ def backfill(start_date: date | None = None, end_date: date | None = None,
                           configured=configured_feeds)
     inputs = load_inputs(RunOptions(
         sources_file=sources_file, taxonomy_file=taxonomy_file, data_dir=data_dir,
-        resolve=resolve, workers=workers, lock_timeout_s=lock_timeout_s,
+        resolve=resolve, demo_web=demo_web, workers=workers, lock_timeout_s=lock_timeout_s,
         show_progress=show_progress))
     plans = plan_backfill(inputs.config, scope, only_sources)
 
     with writer_run("backfill", inputs) as run:
         if run.skipped:
-            return run.skipped
+            return final_state(run.skipped)
         run.logger.info("backfill %s to %s of %s", start_date or "the beginning",
                         end_date or "today", ", ".join(p.source.id for p in plans))
         memory = HostMemory()
-        discoveries = discover_backfill_task(run.config, plans, scope, run.db, resolve,
-                                             memory)
-        return fetch_load_publish(run, discoveries,
-                                  lambda: process_pool(inputs.taxonomy_path, workers), memory)
+        discoveries = discover_backfill_task(run.config, plans, scope, run.db,
+                                             inputs.resolve, memory)
+        return final_state(fetch_load_publish(
+            run, discoveries, lambda: process_pool(inputs.taxonomy_path, workers), memory))

@@ -18,7 +18,14 @@ from blocwatch.orchestration.batch import fetch_and_process, interleaved_batches
 from blocwatch.records import Candidate, SourceDiscovery
 from blocwatch.stages.archive import WarcArchive
 from blocwatch.stages.fetch import HostMemory
-from flows.report import RunProgress, alerts_markdown, detect_alerts, raise_alerts, report
+from flows.report import (
+    RunProgress,
+    alerts_markdown,
+    detect_alerts,
+    emit_run_alerts,
+    raise_alerts,
+    report,
+)
 from flows.run import WriterRun
 from warehouse.load import ParkingPolicy, load_batch, parked_per_source, record_run_sources
 from warehouse.publish import publish
@@ -36,7 +43,7 @@ def batch_task(run: WriterRun, batch: list[Candidate], executor: Executor | None
     config = run.config
     with WarcArchive(Path(archive_path)) as archive:
         result = fetch_and_process(config, batch, Path(run.inputs.taxonomy_path), executor,
-                                   archive, run.options.resolve, memory, on_progress)
+                                   archive, run.inputs.resolve, memory, on_progress)
     parking = ParkingPolicy(config.settings.park_after_runs, config.settings.park_max_days)
     with run.db.cursor() as cur:
         stats = load_batch(cur, run.run_id, result.articles, result.failures, result.fetches,
@@ -125,12 +132,26 @@ def fetch_load_publish(run: WriterRun, discoveries: list[SourceDiscovery],
     if counts["parked"]:
         logger.info("%d parked URLs left alone (see url_parking)", counts["parked"])
     record_run_sources(con, run.run_id, per_source.values())
-    run.finish("completed")
+    # An outlet failed when none of its feeds and sitemaps could be read: the run could
+    # not even learn what is new there. Single pages failing are routine (fetch_log).
+    failed = sorted(sid for sid, v in per_source.items()
+                    if v["feeds_failed"] and not v["feeds_ok"])
+    # The runs row says the run's rows were all written ('completed'), also when outlets
+    # failed: the failing-feed alert reads those runs' run_sources. The Prefect state
+    # (flows/lifecycle.py) gives the verdict.
+    run.finish("completed", f"{len(failed)} of {len(per_source)} outlets failed: "
+               f"{', '.join(failed)}" if failed else None)
     fresh = alerts_after_load(run, feeds=True)
     publish_task(con, str(run.paths.work_db), str(run.paths.published_db))
     summary = {**counts, "seconds": round(run.seconds(), 2), "run_id": run.run_id,
-               "published": str(run.paths.published_db), "new_alerts": len(fresh)}
-    report(run.flow, summary, list(per_source.values()), alerts_markdown(fresh))
+               "published": str(run.paths.published_db), "new_alerts": len(fresh),
+               "outlets": len(per_source), "outlets_failed": failed,
+               "outlet_errors": {sid: per_source[sid]["error"] for sid in failed}}
+    extra = alerts_markdown(fresh)
+    if failed:
+        extra = "\n".join(["## Outlets that failed", "", *(
+            f"- **{sid}**: {per_source[sid]['error']}" for sid in failed), "", extra])
+    report(run.flow, summary, list(per_source.values()), extra)
     logger.info("%s finished: %s", run.flow, summary)
     return summary
 
@@ -140,8 +161,10 @@ def alerts_after_load(run: WriterRun, feeds: bool) -> list[Alert]:
     # The articles are committed and the run recorded: a bug in alerting must not turn a
     # good run into a failed one, so it is logged loudly instead.
     try:
-        return raise_alerts(run.db, run.run_id, detect_alerts(run.db, run.run_id, feeds=feeds),
-                            run.logger)
+        fresh = raise_alerts(run.db, run.run_id,
+                             detect_alerts(run.db, run.run_id, feeds=feeds), run.logger)
+        emit_run_alerts(run.flow, run.run_id, fresh)
+        return fresh
     except Exception:
         run.logger.exception("alert detection failed; the run's data is published")
         return []

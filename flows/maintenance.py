@@ -5,19 +5,20 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import duckdb
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.events import emit_event
+from prefect.states import State
 
 from blocwatch.alerts import Alert, SilenceParams
-from blocwatch.checks import OK, CheckParams, CheckResult, evaluate_checks
+from blocwatch.checks import FAIL, OK, CheckParams, CheckResult, evaluate_checks
 from blocwatch.stages.dates import MAX_FUTURE
 from flows.common import publish_task
-from flows.report import alerts_markdown, detect_alerts, raise_alerts, report
-from flows.run import RunOptions, load_inputs, writer_run
+from flows.lifecycle import final_state, run_name, timeout
+from flows.report import alerts_markdown, detect_alerts, emit_run_alerts, raise_alerts, report
+from flows.run import LOCK_TIMEOUT_S, RunOptions, load_inputs, writer_run
 from warehouse import ops
 
 
@@ -49,21 +50,25 @@ def compact_task(work_db: str) -> tuple[int, int]:
     return ops.compact(Path(work_db))
 
 
-@flow(name="maintenance", log_prints=True)
+@flow(name="maintenance", log_prints=True, flow_run_name=run_name("maintenance"),
+      timeout_seconds=timeout("maintenance"))
 def maintenance(sources_file: str | None = None, data_dir: str | None = None,
                 compact: bool = True, max_missing_date_share: float = 0.10,
                 max_missing_author_share: float = 0.50, silence_factor: float = 4.0,
-                silence_min_days: int = 3, lock_timeout_s: float = 3600.0) -> dict[str, Any]:
+                silence_min_days: int = 3, lock_timeout_s: float = LOCK_TIMEOUT_S) -> State:
     """Daily upkeep: data checks, silent-outlet and failing-feed alerts, compaction, publish.
 
     Check results go to the data_checks table (and a Prefect event per failing or warning
     check: blocwatch.check.fail / blocwatch.check.warn); alerts to the alerts table and
-    blocwatch.alert.* events.
+    blocwatch.alert.* events; the run's new alerts and checks not ok also go out together
+    as one blocwatch.run.alerts event. The run ends Completed, "Checks failed" (Completed,
+    a check failed), or Skipped (the writer stayed busy, or there is no warehouse yet).
 
     Args:
-        sources_file: outlets (default: ./sources.yaml); silence is judged for the enabled
-            ones.
-        data_dir: data directory (default: $BLOCWATCH_DATA or ./data).
+        sources_file: outlets (default: ./sources.yaml, else $BLOCWATCH_HOME/sources.yaml);
+            silence is judged for the enabled ones.
+        data_dir: data directory (default: $BLOCWATCH_DATA, else $BLOCWATCH_HOME/data,
+            else ./data).
         compact: rewrite the work database into a fresh file to reclaim space.
         max_missing_date_share: an outlet warns above this share of undated articles.
         max_missing_author_share: an outlet warns above this share of articles without an
@@ -71,8 +76,9 @@ def maintenance(sources_file: str | None = None, data_dir: str | None = None,
         silence_factor: an outlet is silent after this many times its usual interval
             between publication days without a new article.
         silence_min_days: ... and at least this many days.
-        lock_timeout_s: how long to wait while another run writes the warehouse; after
-            that the run is skipped (logged, nothing written).
+        lock_timeout_s: how long to wait while another run writes the warehouse (the
+            Prefect concurrency limit, then the file lock); after that the run ends
+            Skipped (logged, nothing written).
     """
     inputs = load_inputs(RunOptions(sources_file=sources_file, data_dir=data_dir,
                                     lock_timeout_s=lock_timeout_s), taxonomy=False)
@@ -83,7 +89,7 @@ def maintenance(sources_file: str | None = None, data_dir: str | None = None,
 
     with writer_run("maintenance", inputs, sync=False, existing_only=True) as run:
         if run.skipped:
-            return run.skipped
+            return final_state(run.skipped)
         logger, paths = run.logger, run.paths
         results = checks_task(run.db, run.run_id, params)
         for r in results:
@@ -100,6 +106,9 @@ def maintenance(sources_file: str | None = None, data_dir: str | None = None,
                                     "status": r.status, "detail": r.detail})
         fresh = alerts_task(run.db, run.run_id, enabled, silence)
         failing = sum(r.status != OK for r in results)
+        emit_run_alerts("maintenance", run.run_id, fresh, [
+            {"check": r.check_name, "source_id": r.source_id, "value": r.value,
+             "threshold": r.threshold, "status": r.status} for r in results if r.status != OK])
         message = (f"{len(results)} checks, {failing} not ok; {len(fresh)} new alerts")
         run.finish("completed", message)
         sizes = (0, 0)
@@ -120,10 +129,11 @@ def maintenance(sources_file: str | None = None, data_dir: str | None = None,
             # Checks and alerts are published; the run still fails so Prefect shows it.
             raise compact_error
         summary = {"run_id": run.run_id, "checks": len(results), "checks_not_ok": failing,
+                   "checks_failed": sum(r.status == FAIL for r in results),
                    "new_alerts": len(fresh), "bytes_before": sizes[0], "bytes_after": sizes[1],
                    "seconds": round(run.seconds(), 2), "published": str(paths.published_db)}
     table = [{"check": r.check_name, "source_id": r.source_id or "(all)", "value": r.value,
               "threshold": r.threshold, "status": r.status} for r in results]
     report("maintenance", summary, table, alerts_markdown(fresh))
     logger.info("maintenance finished: %s", summary)
-    return summary
+    return final_state(summary)

@@ -106,9 +106,49 @@ def emit_alert(alert: Alert, name: str | None = None) -> None:
     emit_event(event=alert.event, resource=resource, payload=ops.alert_payload(alert))
 
 
+# The one event per run that carries all of its new alerts (and maintenance's failed or
+# warning data checks): alerts.yaml notifies on it, so a run that raises ten alerts sends
+# one message. It is not named blocwatch.alert.*, so an automation on the per-alert
+# events never sees it twice.
+RUN_ALERTS_EVENT = "blocwatch.run.alerts"
+
+
+def emit_run_alerts(flow: str, run_id: str | None, alerts: Sequence[Alert],
+                    checks: Sequence[dict[str, Any]] = ()) -> bool:
+    """The run's summary event, if it has anything new to say; True if one was emitted."""
+    if not alerts and not checks:
+        return False
+    lines = [f"- {a.kind}: {a.message}" for a in alerts]
+    lines += [f"- data check {c['status']}: {c['check']}"
+              f"{' [' + c['source_id'] + ']' if c.get('source_id') else ''}: {c['value']} "
+              f"(threshold {c['threshold']})" for c in checks]
+    parts = []
+    if alerts:
+        parts.append(f"{len(alerts)} new alert{'s' if len(alerts) != 1 else ''}")
+    if checks:
+        parts.append(f"{len(checks)} data check{'s' if len(checks) != 1 else ''} not ok")
+    headline = f"blocwatch {flow}: " + ", ".join(parts)
+    kinds: dict[str, int] = {}
+    for a in alerts:
+        kinds[a.kind] = kinds.get(a.kind, 0) + 1
+    emit_event(event=RUN_ALERTS_EVENT,
+               resource={"prefect.resource.id": f"blocwatch.run.{run_id or 'none'}",
+                         "prefect.resource.name": f"{flow} run", "blocwatch.flow": flow},
+               payload={"flow": flow, "run_id": run_id, "headline": headline,
+                        "message": "\n".join([headline, *lines]), "alerts": len(alerts),
+                        "kinds": kinds, "checks": len(checks),
+                        "items": [ops.alert_payload(a) for a in alerts],
+                        "failed_checks": list(checks)})
+    return True
+
+
 def raise_alerts(con: duckdb.DuckDBPyConnection, run_id: str | None, alerts: list[Alert],
                  logger: Any) -> list[Alert]:
-    """Store alerts (deduplicated by key) and emit an event for each new one."""
+    """Store alerts (deduplicated by key) and emit an event for each new one.
+
+    The per-alert events (blocwatch.alert.*) stay beside the run's summary event: an
+    automation can follow one entity or outlet by its resource (blocwatch.entity.nato),
+    which one summary per run cannot offer."""
     fresh = ops.store_alerts(con, alerts, run_id)
     names = ops.entity_names(con) if fresh else {}
     for a in fresh:

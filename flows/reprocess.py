@@ -19,14 +19,16 @@ from typing import Any
 import duckdb
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
+from prefect.states import State
 
 from blocwatch.orchestration.executors import process_pool
 from blocwatch.orchestration.reprocess import ArchivedItem, reprocess_pages
 from blocwatch.records import ArticleRecord
 from blocwatch.stages.archive import ArchiveIndex, index_archive
 from flows.common import alerts_after_load, publish_task
+from flows.lifecycle import final_state, run_name, timeout
 from flows.report import RunProgress, alerts_markdown, report
-from flows.run import RunOptions, WriterRun, load_inputs, writer_run
+from flows.run import LOCK_TIMEOUT_S, RunOptions, WriterRun, load_inputs, writer_run
 from warehouse import ops
 
 
@@ -60,27 +62,31 @@ def reprocess_batch_task(con: duckdb.DuckDBPyConnection, items: list[ArchivedIte
             "failures": failures[:5], "per_source": per_source}
 
 
-@flow(name="reprocess", log_prints=True)
+@flow(name="reprocess", log_prints=True, flow_run_name=run_name("reprocess"),
+      timeout_seconds=timeout("reprocess"))
 def reprocess(sources_file: str | None = None, taxonomy_file: str | None = None,
               data_dir: str | None = None, only_sources: list[str] | None = None,
-              workers: int | None = None, lock_timeout_s: float = 3600.0,
-              show_progress: bool = False) -> dict[str, Any]:
+              workers: int | None = None, lock_timeout_s: float = LOCK_TIMEOUT_S,
+              show_progress: bool = False) -> State:
     """Re-extract and re-tag stored articles from the raw archive; no page is fetched.
 
     Run it after editing taxonomy.yaml: entities and aliases are refreshed, every article
     with a page in data/raw is extracted and tagged again, mentions, co-mentions, keywords,
     duplicate links and the rollups are rebuilt, spike alerts re-checked, and the snapshot
-    published.
+    published. The run ends Completed, or Skipped when the writer stayed busy.
 
     Args:
-        sources_file: outlets (default: ./sources.yaml); read for the outlet table and
-            languages only.
-        taxonomy_file: entities to tag (default: ./taxonomy.yaml).
-        data_dir: data directory (default: $BLOCWATCH_DATA or ./data).
+        sources_file: outlets (default: ./sources.yaml, else $BLOCWATCH_HOME/sources.yaml);
+            read for the outlet table and languages only.
+        taxonomy_file: entities to tag (default: ./taxonomy.yaml, else
+            $BLOCWATCH_HOME/taxonomy.yaml, else the one shipped with blocwatch).
+        data_dir: data directory (default: $BLOCWATCH_DATA, else $BLOCWATCH_HOME/data,
+            else ./data).
         only_sources: reprocess only these outlets' articles.
         workers: extraction processes (default: one per core; 1 = inline).
-        lock_timeout_s: how long to wait while another run writes the warehouse; after
-            that the run is skipped (logged, nothing written).
+        lock_timeout_s: how long to wait while another run writes the warehouse (the
+            Prefect concurrency limit, then the file lock); after that the run ends
+            Skipped (logged, nothing written).
         show_progress: draw a progress bar on the terminal (the CLI sets it).
     """
     inputs = load_inputs(RunOptions(
@@ -90,8 +96,8 @@ def reprocess(sources_file: str | None = None, taxonomy_file: str | None = None,
 
     with writer_run("reprocess", inputs) as run:
         if run.skipped:
-            return run.skipped
-        return _reprocess(run, languages, only_sources)
+            return final_state(run.skipped)
+        return final_state(_reprocess(run, languages, only_sources))
 
 
 def _reprocess(run: WriterRun, languages: dict[str, str],

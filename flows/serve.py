@@ -2,12 +2,15 @@
 schedule, without a work pool (one machine).
 
 prefect.yaml stays the single source of truth: names, entrypoints, descriptions, tags,
-parameters, schedules and concurrency limits are read from it, not repeated here.
+parameters, schedules and concurrency limits are read from it, not repeated here. Which
+prefect.yaml: the one named, else ./prefect.yaml, else $BLOCWATCH_HOME/prefect.yaml, else
+the one shipped with blocwatch (said in the log).
 """
 
 from __future__ import annotations
 
 import importlib
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -19,9 +22,12 @@ from prefect.client.schemas.objects import ConcurrencyLimitConfig
 from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron, Interval, RRule, Schedule
 
-from blocwatch.paths import REPO_ROOT
+from blocwatch.paths import PACKAGED, Found, find_config, packaged_file
+from flows.run import ensure_writer_limit, writer_limit_name
 
-PREFECT_FILE = REPO_ROOT / "prefect.yaml"
+PREFECT_FILE = "prefect.yaml"
+DEMO_PREFECT_FILE = "prefect-demo.yaml"
+logger = logging.getLogger("blocwatch.serve")
 
 
 @dataclass(frozen=True)
@@ -37,16 +43,29 @@ class DeploymentSpec:
     concurrency_limit: int | dict[str, Any] | None = field(default=None, hash=False)
 
     @property
-    def file(self) -> str:
-        return self.entrypoint.rsplit(":", 1)[0]
+    def module(self) -> str:
+        """The entrypoint's module: ``flows.ingest`` (also from a file path,
+        ``flows/ingest.py``, as ``prefect init`` writes them)."""
+        target = self.entrypoint.rsplit(":", 1)[0]
+        if target.endswith(".py"):
+            return ".".join(Path(target).with_suffix("").parts)
+        return target
 
     @property
     def function(self) -> str:
         return self.entrypoint.rsplit(":", 1)[1]
 
 
-def load_specs(prefect_file: Path = PREFECT_FILE) -> list[DeploymentSpec]:
-    """The deployments of a prefect.yaml (anchors from definitions: already resolved)."""
+def find_prefect_file(given: str | Path | None = None, demo: bool = False) -> Found:
+    """The deployments file ``blocwatch serve`` reads (see the module docstring)."""
+    return find_config(DEMO_PREFECT_FILE if demo else PREFECT_FILE, given,
+                       option="--prefect-yaml")
+
+
+def load_specs(prefect_file: Path | None = None) -> list[DeploymentSpec]:
+    """The deployments of a prefect.yaml (anchors from definitions: already resolved);
+    the one shipped with blocwatch by default."""
+    prefect_file = prefect_file or packaged_file(PREFECT_FILE)
     data = yaml.safe_load(prefect_file.read_text(encoding="utf-8")) or {}
     specs = []
     for d in data.get("deployments") or []:
@@ -58,14 +77,14 @@ def load_specs(prefect_file: Path = PREFECT_FILE) -> list[DeploymentSpec]:
     return specs
 
 
-def load_flow(spec: DeploymentSpec, root: Path = REPO_ROOT) -> Flow:
-    """Import the flow an entrypoint names ("flows/ingest.py:ingest") as a module of the
-    installed package, so served runs and tests share one module object."""
-    path = Path(spec.file)
-    if path.is_absolute() or not (root / path).is_file():
-        raise FileNotFoundError(f"deployment {spec.name}: entrypoint file {spec.file} not "
-                                f"found under {root}")
-    module = importlib.import_module(".".join(path.with_suffix("").parts))
+def load_flow(spec: DeploymentSpec) -> Flow:
+    """Import the flow an entrypoint names ("flows.ingest:ingest") from the installed
+    package, so served runs and tests share one module object."""
+    try:
+        module = importlib.import_module(spec.module)
+    except ModuleNotFoundError as exc:
+        raise FileNotFoundError(f"deployment {spec.name}: entrypoint module {spec.module} "
+                                f"not found ({exc})") from exc
     obj = getattr(module, spec.function, None)
     if not isinstance(obj, Flow):
         raise TypeError(f"deployment {spec.name}: {spec.entrypoint} is not a Prefect flow")
@@ -114,7 +133,17 @@ def runner_deployments(specs: list[DeploymentSpec], only: list[str] | None = Non
     return out
 
 
-def serve_all(prefect_file: Path = PREFECT_FILE, only: list[str] | None = None,
+def serve_all(prefect_file: Found, only: list[str] | None = None,
               limit: int | None = None) -> None:
     """Register every deployment with the Prefect API and run them on schedule (blocks)."""
-    serve(*runner_deployments(load_specs(prefect_file), only), limit=limit)
+    if prefect_file.origin == PACKAGED:
+        logger.warning("no %s in the working directory or $BLOCWATCH_HOME: serving the one "
+                       "shipped with blocwatch (%s); `blocwatch init` writes a copy to edit",
+                       prefect_file.path.name, prefect_file.path)
+    deployments = runner_deployments(load_specs(prefect_file.path), only)
+    # The flows create the writer's concurrency limit too; creating it here shows it in the
+    # UI from the start.
+    if ensure_writer_limit():
+        logger.info("created the Prefect global concurrency limit %s (1 slot)",
+                    writer_limit_name())
+    serve(*deployments, limit=limit)

@@ -16,10 +16,14 @@ from tests.conftest import BuiltWarehouse, PrefectServer
 BLOCWATCH = str(Path(sys.executable).parent / "blocwatch")
 
 
-def run(*args: str, env: dict[str, str] | None = None, timeout: float = 120
-        ) -> subprocess.CompletedProcess[str]:
+def run(*args: str, env: dict[str, str] | None = None, timeout: float = 120,
+        cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([BLOCWATCH, *args], capture_output=True, text=True, timeout=timeout,
-                          env=env or dict(os.environ))
+                          env=env or dict(os.environ), cwd=cwd)
+
+
+def without_blocwatch_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("BLOCWATCH_")}
 
 
 def test_help_lists_the_commands() -> None:
@@ -36,6 +40,49 @@ def test_check_reports_bad_config_without_traceback(tmp_path: Path) -> None:
     assert out.returncode == 2
     assert f"{bad}, entry #1 ('x'), field 'group'" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_check_says_where_each_file_was_found(tmp_path: Path) -> None:
+    home, elsewhere = tmp_path / "home", tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    assert run("init", str(home)).returncode == 0
+    env = {**without_blocwatch_env(), "BLOCWATCH_HOME": str(home)}
+    out = run("check", env=env, cwd=elsewhere)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0].startswith(f"{home / 'sources.yaml'} ($BLOCWATCH_HOME): ")
+    assert lines[1].startswith(f"{home / 'taxonomy.yaml'} ($BLOCWATCH_HOME): ")
+    # The working directory comes first.
+    (elsewhere / "taxonomy.yaml").write_bytes((home / "taxonomy.yaml").read_bytes())
+    out = run("check", env=env, cwd=elsewhere)
+    assert out.stdout.splitlines()[1].startswith(
+        f"{elsewhere / 'taxonomy.yaml'} (working directory): ")
+
+
+def test_missing_sources_names_where_it_looked(tmp_path: Path) -> None:
+    out = run("check", env=without_blocwatch_env(), cwd=tmp_path)
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert out.stderr == (
+        f"blocwatch: error: sources.yaml: not found; looked in {tmp_path / 'sources.yaml'} "
+        "(working directory), $BLOCWATCH_HOME (not set). To fix: pass --sources, set "
+        "BLOCWATCH_HOME to the directory holding it, or run `blocwatch init` there to "
+        "write an example sources.yaml\n")
+
+
+def test_init_writes_the_defaults_and_keeps_edits(tmp_path: Path) -> None:
+    from blocwatch.paths import DEFAULT_FILES, packaged_file
+
+    out = run("init", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    for name in DEFAULT_FILES:
+        assert (tmp_path / name).read_bytes() == packaged_file(name).read_bytes(), name
+    (tmp_path / "sources.yaml").write_text("# mine\n", encoding="utf-8")
+    out = run("init", cwd=tmp_path)
+    assert f"kept     {tmp_path / 'sources.yaml'} (exists; --force replaces it)" in out.stdout
+    assert (tmp_path / "sources.yaml").read_text(encoding="utf-8") == "# mine\n"
+    assert run("init", "--force", cwd=tmp_path).returncode == 0
+    assert (tmp_path / "sources.yaml").read_bytes() == packaged_file("sources.yaml"
+                                                                     ).read_bytes()
 
 
 def test_sql_query_and_csv(built_warehouse: BuiltWarehouse) -> None:

@@ -1,5 +1,6 @@
-"""One writer at a time: two ingest runs started together give the warehouse of one run;
-a run that cannot get the lock in time skips with a log line and writes nothing."""
+"""One writer at a time: two ingest runs started together give the warehouse of one run
+(the second waits on the Prefect concurrency limit blocwatch-writer); a run that cannot
+get the writer in time ends Cancelled, named Skipped, and writes nothing."""
 
 from __future__ import annotations
 
@@ -66,8 +67,12 @@ def test_two_ingests_at_once_equal_one(built_warehouse: BuiltWarehouse,
     # One run loaded everything; the other waited for the lock, then found nothing new.
     assert sorted(s["loaded"] for s in summaries) == [0, n]
     assert sorted(s["new"] for s in summaries) == [0, n]
-    waited = [out for out in outputs if "another run is writing the warehouse" in out]
+    # The second waited on the Prefect concurrency limit (the file lock, the safety net
+    # behind it, was free by the time it got a slot).
+    waited = [out for out in outputs if "Prefect concurrency limit blocwatch-writer full"
+              in out]
     assert len(waited) == 1
+    assert not any("lock" in out and "held" in out for out in outputs)
 
     published = data / "blocwatch.duckdb"
     assert content(published) == content(built_warehouse.published)
@@ -96,11 +101,27 @@ def test_a_run_that_never_gets_the_lock_skips_and_writes_nothing(
     data = tmp_path / "data"
     data.mkdir()
     with FileLock(str(data / "work.lock"), timeout=1):
-        summary = ingest(sources_file=str(built_warehouse.corpus_dir / "sources.yaml"),
-                         data_dir=str(data), lock_timeout_s=0.5, workers=1)
+        state = ingest(sources_file=str(built_warehouse.corpus_dir / "sources.yaml"),
+                       data_dir=str(data), lock_timeout_s=0.5, workers=1, return_state=True)
         upkeep = maintenance(sources_file=str(built_warehouse.corpus_dir / "sources.yaml"),
-                             data_dir=str(data), lock_timeout_s=0.2)
-    assert summary["status"] == "skipped" and "lock" in summary["reason"]
-    assert upkeep["status"] == "skipped"
+                             data_dir=str(data), lock_timeout_s=0.2, return_state=True)
+    # Not a green Completed: Cancelled, named Skipped, saying why; the summary is its result.
+    for s, waited in ((state, 0.5), (upkeep, 0.2)):
+        assert (s.type.value, s.name) == ("CANCELLED", "Skipped")
+        assert s.message == f"the warehouse lock {data / 'work.lock'} was held for more " \
+            f"than {waited:g} s"
+        assert s.result(raise_on_failure=False)["status"] == "skipped"
     assert not (data / "work.duckdb").exists()
     assert not (data / "blocwatch.duckdb").exists()
+
+
+def test_maintenance_without_a_warehouse_skips(built_warehouse: BuiltWarehouse,
+                                               prefect_server: PrefectServer,
+                                               tmp_path: Path) -> None:
+    from flows.maintenance import maintenance
+
+    state = maintenance(sources_file=str(built_warehouse.corpus_dir / "sources.yaml"),
+                        data_dir=str(tmp_path / "data"), return_state=True)
+    assert (state.type.value, state.name, state.message) == (
+        "CANCELLED", "Skipped", f"no warehouse yet in {tmp_path / 'data'}")
+    assert not (tmp_path / "data" / "work.duckdb").exists()

@@ -44,6 +44,7 @@ from random import Random
 from xml.sax.saxutils import escape as xml_escape
 
 from blocwatch.demo.locales import LOCALES, Locale
+from blocwatch.paths import find_config
 from blocwatch.taxonomy import Alias, Entity, Taxonomy, load_taxonomy
 
 START = datetime(2025, 5, 1, tzinfo=UTC)
@@ -1680,8 +1681,8 @@ def generate(out_dir: Path, taxonomy: Taxonomy, seed: int = DEFAULT_SEED,
 
 
 def _default_taxonomy() -> Path:
-    here = Path(__file__).resolve().parents[2] / "taxonomy.yaml"
-    return here if here.exists() else Path("taxonomy.yaml")
+    """./taxonomy.yaml, else $BLOCWATCH_HOME's, else the one shipped with blocwatch."""
+    return find_config("taxonomy.yaml", option="--taxonomy").path
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -1691,7 +1692,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--articles", type=int, default=DEFAULT_ARTICLES)
     parser.add_argument("--taxonomy", type=Path, default=None,
-                        help="taxonomy file (default: the repository's taxonomy.yaml)")
+                        help="taxonomy file (default: ./taxonomy.yaml, else $BLOCWATCH_HOME/"
+                        "taxonomy.yaml, else the shipped one)")
     args = parser.parse_args(argv)
     taxonomy = load_taxonomy(args.taxonomy or _default_taxonomy())
     ledger = generate(args.out_dir, taxonomy, seed=args.seed, n_articles=args.articles)

@@ -8,10 +8,14 @@ need to map those names to ``127.0.0.1:<port>`` (see ``DemoWeb.resolve_map``).
 from __future__ import annotations
 
 import argparse
+import re
+import signal
+import subprocess
 import sys
 import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
@@ -203,18 +207,60 @@ class DemoWeb:
         return 200, resolved.read_bytes(), content_type_for(resolved)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m blocwatch.demo.server",
-                                     description="Serve a generated demo web locally.")
-    parser.add_argument("web_dir", type=Path, help="the web/ folder of a generated corpus")
-    parser.add_argument("--port", type=int, default=8765)
-    args = parser.parse_args(argv)
-    web = DemoWeb(args.web_dir, port=args.port).start()
+DEFAULT_PORT = 8765
+_LISTENING = re.compile(r" on 127\.0\.0\.1:(\d+)$")
+
+
+@contextmanager
+def served_apart(web_dir: Path, port: int = 0) -> Iterator[str]:
+    """Serve a demo web from a child process (``python -m blocwatch.demo.server``) and
+    yield its address, "127.0.0.1:<port>" (``port`` 0: any free one).
+
+    A real site's server does not share the crawler's interpreter: in the same process, a
+    flow busy with CPU work (keywords, loading) holds the interpreter lock and the server's
+    threads answer late enough to hit the crawler's deadlines on a loaded machine."""
+    proc = subprocess.Popen([sys.executable, "-m", "blocwatch.demo.server", str(web_dir),
+                             "--port", str(port)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        # The first line is printed once the socket listens; the few after it fit the pipe.
+        first = proc.stdout.readline().strip()
+        listening = _LISTENING.search(first)
+        if listening is None:
+            raise RuntimeError(f"the demo web did not start: {first or proc.wait()}")
+        yield f"127.0.0.1:{listening.group(1)}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def serve_until_stopped(web_dir: Path, port: int = DEFAULT_PORT) -> int:
+    """Serve a generated demo web on 127.0.0.1:``port`` until Ctrl-C or SIGTERM, saying
+    how to reach it. A flow reads it with ``demo_web: 127.0.0.1:<port>`` (every outlet's
+    host mapped to this port, as ``curl --resolve`` does)."""
+    try:
+        web = DemoWeb(web_dir, port=port).start()
+    except OSError as exc:
+        print(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc} (pass another "
+              "--port, and the same demo_web to the flows)", file=sys.stderr, flush=True)
+        return 1
+    # A supervisor's SIGTERM (a test, systemd) ends the wait like Ctrl-C does.
+    signal.signal(signal.SIGTERM, _interrupt)
     print(f"serving {len(web.hosts)} demo hosts from {web.web_dir} on 127.0.0.1:{web.port}",
           flush=True)
     for host in web.hosts:
         print(f"  http://{host}/   try: curl -H 'Host: {host}' http://127.0.0.1:{web.port}/",
               flush=True)
+    print(f"flows read it with the parameter demo_web: 127.0.0.1:{web.port} "
+          "(docs/deployments.md, \"The demo on a schedule\"); Ctrl-C to stop", flush=True)
     try:
         threading.Event().wait()
     except KeyboardInterrupt:
@@ -222,6 +268,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         web.stop()
     return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m blocwatch.demo.server",
+                                     description="Serve a generated demo web locally.")
+    parser.add_argument("web_dir", type=Path, help="the web/ folder of a generated corpus "
+                        "(data/demo/web after `blocwatch demo`)")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT,
+                        help=f"port on 127.0.0.1 (default {DEFAULT_PORT})")
+    args = parser.parse_args(argv)
+    return serve_until_stopped(args.web_dir, args.port)
 
 
 if __name__ == "__main__":
