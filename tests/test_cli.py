@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 
 from tests.conftest import BuiltWarehouse, PrefectServer
+from warehouse.db import connect_reader
 
 BLOCWATCH = str(Path(sys.executable).parent / "blocwatch")
 
@@ -96,7 +97,7 @@ def test_sql_prints_view_counts_as_integers(built_warehouse: BuiltWarehouse) -> 
     """daily_share's counts are HUGEINT sums; they must not come out as 3.0."""
     query = ("SELECT day, entity_id, articles, mentions, total_articles FROM daily_share "
              "ORDER BY day, entity_id LIMIT 20")
-    with duckdb.connect(str(built_warehouse.published), read_only=True) as con:
+    with connect_reader(built_warehouse.published) as con:
         rows = con.execute(query).fetchall()
     out = run("sql", "--data-dir", str(built_warehouse.data_dir), "--csv", query)
     assert out.returncode == 0, out.stderr
@@ -124,7 +125,7 @@ def test_interactive_sql_prompt(built_warehouse: BuiltWarehouse) -> None:
     proc = subprocess.run([BLOCWATCH, "sql", "--data-dir", str(built_warehouse.data_dir)],
                           input=script, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0
-    con = duckdb.connect(str(built_warehouse.published), read_only=True)
+    con = connect_reader(built_warehouse.published)
     n_sources = con.execute("SELECT count(*) FROM sources").fetchone()[0]
     con.close()
     assert f"sources={n_sources}" in proc.stdout

@@ -439,7 +439,6 @@ def test_two_ingests_at_once(deployed: Deployed, client: Any, tmp_path: Path) ->
     """A second run of the ingest deployment is refused by its deployment limit; an ingest
     of another deployment (ingest/demo) waits on the writer's global concurrency limit; the
     warehouse is one run's."""
-    from prefect.concurrency.sync import concurrency
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     from blocwatch.demo.server import DemoWeb
@@ -454,7 +453,13 @@ def test_two_ingests_at_once(deployed: Deployed, client: Any, tmp_path: Path) ->
                   "data_dir": str(data)}
         ensure_writer_limit()
         # The test holds the writer, so both runs are certainly running at the same time.
-        with concurrency(WRITER_LIMIT, occupy=1, lease_duration=60):
+        # Taken through the client, not prefect's concurrency(): that renews its lease from
+        # a thread reading the process's default API URL, which in this session is the
+        # other (session-wide) server, so the renewal got 410 Gone and the slot was lost.
+        lease = client.increment_concurrency_slots_with_lease(
+            names=[WRITER_LIMIT], slots=1, mode="concurrency", lease_duration=900,
+        ).json()["lease_id"]
+        try:
             first = submit(deployed, "ingest/ingest", parameters=params)
             wait_for_log(client, first.id, waiting)
             refused = wait_final(client, submit(deployed, "ingest/ingest",
@@ -463,6 +468,8 @@ def test_two_ingests_at_once(deployed: Deployed, client: Any, tmp_path: Path) ->
             wait_for_log(client, other.id, waiting)
             limit = client.read_global_concurrency_limit_by_name(WRITER_LIMIT)
             assert (limit.limit, limit.active_slots) == (1, 1)
+        finally:
+            client.release_concurrency_slots_with_lease(lease)
         runs = [wait_final(client, r.id) for r in (first, other)]
     # Refused before it started: Prefect's deployment limit (CANCEL_NEW), no writer run.
     assert refused.state.is_cancelled(), refused.state

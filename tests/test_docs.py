@@ -192,8 +192,7 @@ def test_relative_links_and_their_anchors_resolve(page: Path) -> None:
 def test_no_product_code_reads_the_readme() -> None:
     for folder in ("blocwatch", "flows", "warehouse", "dashboard", "bench"):
         for path in (REPO / folder).rglob("*.py"):
-            assert "README" not in path.read_text(encoding="utf-8").replace(
-                "the data's README", ""), path
+            assert "README.md" not in path.read_text(encoding="utf-8"), path
 
 
 # --- docs/sql.md ------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ import pytest
 from filelock import FileLock
 
 from tests.conftest import BIN, BuiltWarehouse, PrefectServer
+from warehouse.db import connect_reader
 
 HUNG_SOURCES = """\
 settings:
@@ -122,7 +123,7 @@ def test_one_summary_event_per_run(built_warehouse: BuiltWarehouse,
     from prefect.events.filters import EventFilter, EventNameFilter, EventRelatedFilter
 
     run_id = built_warehouse.summary["run_id"]
-    con = duckdb.connect(str(built_warehouse.published), read_only=True)
+    con = connect_reader(built_warehouse.published)
     try:
         alerts = con.execute("SELECT alert_key, kind, message FROM alerts WHERE run_id = ? "
                              "ORDER BY alert_key", [run_id]).fetchall()

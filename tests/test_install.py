@@ -71,16 +71,23 @@ def test_installed_package_has_its_data_and_no_source_tree(installed: Path,
         [str(installed / "bin" / "python"), "-c",
          "import blocwatch, flows, warehouse, dashboard; from flows.serve import "
          "find_prefect_file; from blocwatch.paths import find_config; "
+         "from warehouse.examples import example_queries; from pathlib import Path; "
          "print(blocwatch.__file__); print(find_prefect_file().path); "
-         "print(find_config('taxonomy.yaml'))"],
+         "print(find_config('taxonomy.yaml')); print(len(example_queries())); "
+         "print(sorted(p.name for p in Path(dashboard.__file__).parent.rglob('*.py')))"],
         capture_output=True, text=True, cwd=tmp_path, timeout=300,
         env=clean_env(installed, {}))
     assert site.returncode == 0, site.stderr
-    module, prefect_yaml, taxonomy = site.stdout.splitlines()
+    module, prefect_yaml, taxonomy, examples, dashboard_files = site.stdout.splitlines()
     packages = installed / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}"
     assert Path(module).is_relative_to(packages) and not Path(module).is_relative_to(REPO)
     assert Path(prefect_yaml) == Path(module).parent / "defaults" / "prefect.yaml"
     assert taxonomy == f"{Path(module).parent / 'defaults' / 'taxonomy.yaml'} (package default)"
+    # The example queries (package data of warehouse) and the dashboard's pages came along.
+    from warehouse.examples import example_queries
+
+    assert int(examples) == len(example_queries()) > 0
+    assert dashboard_files == str(sorted(p.name for p in (REPO / "dashboard").rglob("*.py")))
 
     out = subprocess.run([str(installed / "bin" / "blocwatch"), "init"], cwd=tmp_path,
                          capture_output=True, text=True, timeout=300,
