@@ -2,7 +2,7 @@
 
 Conventions every chart follows: the measure is named in the title, axes carry units,
 hover shows the exact value (and the counts behind a share), and an entity has the same
-colour on every page (its position among the sorted ids of the entities table).
+colour on every page (entity_colors).
 """
 
 from __future__ import annotations
@@ -16,10 +16,17 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
-# 32 colours readable on white. The first ten are Tableau's; after that hues are ordered so
-# nearby positions (neighbouring ids, e.g. japan and nato) do not get look-alikes. A
-# taxonomy with more entities reuses them.
+# Twelve colours for entities, far apart on white: every pair differs by at least 31 in
+# CIELAB (CIE76 ΔE; 2.3 is a just-noticeable difference), none lighter than L* 72, so twelve
+# lines stay apart in a legend and on screen. Entities get them in the catalog's colour
+# order (catalog.Catalog.colour_order): the default preset's members first, so the opening
+# view's lines are the most distinct; a thirteenth entity reuses the first colour.
 PALETTE: tuple[str, ...] = (
+    "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#f032e6", "#000075", "#654522", "#b3446c",
+    "#469990", "#4363d8", "#808000", "#875692",
+)
+# Outlets are many (one colour each in stacked bars): 32 colours, neighbours unlike.
+OUTLET_PALETTE: tuple[str, ...] = (
     "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf",
     "#7f7f7f", "#bcbd22", "#393b79", "#e6550d", "#31a354", "#7b4173", "#3182bd", "#c51b7d",
     "#636363", "#8c6d31", "#6b6ecf", "#17a589", "#ad494a", "#bd9e39", "#843c39", "#5254a3",
@@ -50,9 +57,11 @@ _PERIOD_HOVER = {"day": "%{x|%Y-%m-%d}", "week": "week of %{x|%Y-%m-%d}",
                  "month": "%{x|%B %Y}"}
 
 
-def entity_colors(entity_ids: Iterable[str]) -> dict[str, str]:
-    """Colour per entity id, by position among all ids sorted (stable across pages)."""
-    return {eid: PALETTE[i % len(PALETTE)] for i, eid in enumerate(sorted(set(entity_ids)))}
+def entity_colors(ordered_ids: Iterable[str]) -> dict[str, str]:
+    """Colour per entity id, by position in ``ordered_ids`` (the catalog's colour order, the
+    same on every page and for every selection)."""
+    ids = list(dict.fromkeys(ordered_ids))
+    return {eid: PALETTE[i % len(PALETTE)] for i, eid in enumerate(ids)}
 
 
 def key_color(key: str, colors: Mapping[str, str], position: int = 0) -> str:

@@ -19,7 +19,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from blocwatch.errors import ConfigError
+from blocwatch.paths import find_config
+from blocwatch.taxonomy import Taxonomy, load_taxonomy
 from dashboard import charts, data, queries
+from dashboard.catalog import Catalog, build_catalog
 from dashboard.filters import (
     GLOBAL_PARAMS,
     Filters,
@@ -56,6 +60,7 @@ class Context:
     source_names: dict[str, str]
     source_colors: dict[str, str]
     matched: int  # filtered articles
+    catalog: Catalog
 
     @property
     def empty(self) -> bool:
@@ -102,25 +107,47 @@ def build_context() -> Context:
         st.stop()
     bounds = (ov["first_day"], ov["last_day"]) if ov["first_day"] else None
     names = dict(zip(ents["entity_id"], ents["name"], strict=True))
-    colors = charts.entity_colors(ents["entity_id"])
+    catalog = load_catalog(ents)
+    colors = charts.entity_colors(catalog.colour_order())
     source_names = dict(zip(srcs["source_id"], srcs["name"], strict=True))
-    source_colors = {sid: charts.PALETTE[i % len(charts.PALETTE)]
+    source_colors = {sid: charts.OUTLET_PALETTE[i % len(charts.OUTLET_PALETTE)]
                      for i, sid in enumerate(sorted(source_names))}
     countries = sorted({c for c in srcs["country"].dropna()})
-    chosen = _sidebar(snap, ov, bounds, names, srcs, source_names, countries, langs)
+    chosen = _sidebar(snap, ov, bounds, names, srcs, source_names, countries, langs, catalog)
     filters = chosen
     if bounds and not chosen.entities:
-        top = data.top_entities(snap, chosen, DEFAULT_ENTITY_COUNT)
-        filters = chosen.with_entities(top, default=True)
+        if catalog.default is not None:
+            filters = chosen.with_entities(catalog.default.entities, default=True)
+        else:
+            top = data.top_entities(snap, chosen, DEFAULT_ENTITY_COUNT)
+            filters = chosen.with_entities(top, default=True)
     _mirror_filters(chosen, bounds)
     matched = data.count_articles(snap, filters) if bounds else 0
     return Context(snap, filters, bounds, ov, ents, srcs, names, colors, source_names,
-                   source_colors, matched)
+                   source_colors, matched, catalog)
+
+
+@st.cache_data(ttl=data.TTL_S, max_entries=8, show_spinner=False)
+def _taxonomy(path: str, mtime_ns: int) -> Taxonomy:
+    # Keyed on the file's mtime: an edited taxonomy.yaml shows on the next interaction.
+    return load_taxonomy(path)
+
+
+def load_catalog(ents: pd.DataFrame) -> Catalog:
+    """The presets, groups and codes of taxonomy.yaml (found as the CLI finds it), for the
+    warehouse's entities; without a readable taxonomy, the entities table alone."""
+    groups = dict(zip(ents["entity_id"], ents["group_name"], strict=True))
+    try:
+        found = find_config("taxonomy.yaml")
+        taxonomy = _taxonomy(str(found.path), found.path.stat().st_mtime_ns)
+    except (ConfigError, OSError) as exc:
+        return build_catalog(None, ents["entity_id"], groups, problem=str(exc))
+    return build_catalog(taxonomy, ents["entity_id"], groups)
 
 
 def _sidebar(snap: data.Snapshot, ov: dict[str, Any], bounds: tuple[date, date] | None,
              names: dict[str, str], srcs: pd.DataFrame, source_names: dict[str, str],
-             countries: list[str], langs: list[str]) -> Filters:
+             countries: list[str], langs: list[str], catalog: Catalog) -> Filters:
     ss = st.session_state
     if not ss.get(_SEEDED_KEY):
         # First run of this browser session: the URL is the view to reproduce.
@@ -145,11 +172,29 @@ def _sidebar(snap: data.Snapshot, ov: dict[str, Any], bounds: tuple[date, date] 
 
     sb = st.sidebar
     sb.header("Filters")
-    ordered = sorted(names, key=lambda e: (names[e].lower(), e))
-    sb.multiselect("Entities", ordered, key=K_ENTITIES, format_func=lambda e: names.get(e, e),
-                   placeholder=f"Top {DEFAULT_ENTITY_COUNT} by articles in the window",
-                   help="Empty: the entities named by the most articles under the other "
-                        "filters.")
+    if catalog.problem:
+        sb.warning(f"taxonomy.yaml could not be read, so no presets: {catalog.problem}",
+                   icon=":material/warning:")
+    if catalog.presets:
+        sb.caption("Presets (from taxonomy.yaml)")
+        cols = sb.columns(2)
+        for i, preset in enumerate(catalog.presets):
+            cols[i % 2].button(preset.name, key=f"preset_{preset.id}", on_click=_apply_preset,
+                               args=(preset.entities,), width="stretch",
+                               help=", ".join(names.get(e, e) for e in preset.entities))
+    groups = catalog.groups
+    if catalog.default is not None:
+        empty = f"Default: {catalog.default.name}"
+        empty_help = (f"Empty: the default preset, {catalog.default.name} "
+                      f"({', '.join(names.get(e, e) for e in catalog.default.entities)}).")
+    else:
+        empty = f"Top {DEFAULT_ENTITY_COUNT} by articles in the window"
+        empty_help = "Empty: the entities named by the most articles under the other filters."
+    sb.multiselect("Entities", catalog.picker_order, key=K_ENTITIES,
+                   format_func=lambda e: f"{names.get(e, e)} · {groups.get(e, '')}",
+                   placeholder=empty,
+                   help="Listed by the taxonomy's groups: type a group's name to see its "
+                        "entities. " + empty_help)
     if bounds:
         sb.date_input("From", key=K_FROM, min_value=bounds[0], max_value=bounds[1],
                       format="YYYY-MM-DD", help="First publication day of the window.")
@@ -162,7 +207,7 @@ def _sidebar(snap: data.Snapshot, ov: dict[str, Any], bounds: tuple[date, date] 
     sb.multiselect("Outlet countries", countries, key=K_COUNTRIES, placeholder="All countries")
     sb.multiselect("Languages", langs, key=K_LANGUAGES, placeholder="All languages",
                    help="Language of the article.")
-    sb.button("Reset filters", on_click=_reset, width="stretch")
+    sb.button("Reset filters", key="reset_filters", on_click=_reset, width="stretch")
     published = datetime.fromtimestamp(snap.mtime_ns / 1e9, UTC).strftime("%Y-%m-%d %H:%M")
     span = f"{bounds[0]} – {bounds[1]}" if bounds else "no dated articles"
     sb.caption(f"Snapshot published {published} UTC · {int(ov['articles']):,} articles · "
@@ -174,6 +219,10 @@ def _sidebar(snap: data.Snapshot, ov: dict[str, Any], bounds: tuple[date, date] 
     return Filters(entities=tuple(ss[K_ENTITIES]), start=start, end=end,
                    sources=tuple(ss[K_OUTLETS]), countries=tuple(ss[K_COUNTRIES]),
                    languages=tuple(ss[K_LANGUAGES]))
+
+
+def _apply_preset(members: tuple[str, ...]) -> None:
+    st.session_state[K_ENTITIES] = list(members)
 
 
 def _reset() -> None:
@@ -242,7 +291,9 @@ def describe(ctx: Context) -> str:
     f = ctx.filters
     who = ", ".join(ctx.names.get(e, e) for e in f.entities)
     if f.default_entities:
-        who = f"top {len(f.entities)} by articles: {who}"
+        preset = ctx.catalog.default
+        who = (f"default preset {preset.name}: {who}" if preset is not None
+               else f"top {len(f.entities)} by articles: {who}")
     where = []
     if f.sources:
         where.append("outlets " + ", ".join(ctx.source_names.get(s, s) for s in f.sources))

@@ -215,7 +215,7 @@ def test_filters_round_trip_through_the_url(scene: Scene,
     assert_ok(at)
     qp = {k: v[0] if isinstance(v, list) else v for k, v in at.query_params.items()}
     assert qp["entities"] == "nato"
-    at.sidebar.button[0].click().run()  # Reset filters: the URL empties with them
+    at.sidebar.button(key="reset_filters").click().run()  # the URL empties with the filters
     assert_ok(at)
     assert not {"entities", "from", "to", "outlets"} & set(at.query_params)
 
