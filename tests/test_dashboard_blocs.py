@@ -11,20 +11,14 @@ from __future__ import annotations
 import itertools
 import math
 
-import duckdb
 import pytest
 
-from tests.test_dashboard_pages import (  # noqa: F401 - `scene` and `con` are fixtures
-    Scene,
-    _q,
-    assert_ok,
-    con,
-    figure,
-    frame,
-    run_page,
-    scene,
-    scene_params,
-)
+from tests import test_dashboard_pages as pages
+from tests.test_dashboard_pages import Scene, assert_ok, figure, run_page
+
+# The page tests' fixtures: the demo warehouse and a filter setting chosen from it.
+scene = pages.scene
+con = pages.con
 
 
 def _lab(hex_colour: str) -> tuple[float, float, float]:
