@@ -260,6 +260,8 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     env = dict(os.environ)
     if args.data_dir:
         env[DATA_ENV] = str(Path(args.data_dir).resolve())
+    if args.sql_timeout:
+        env["BLOCWATCH_SQL_TIMEOUT_S"] = str(args.sql_timeout)  # read by dashboard/sqlrun.py
     # The installed package's app (a module's file, found without importing Streamlit).
     spec = importlib.util.find_spec("dashboard")
     assert spec is not None and spec.origin is not None, "the dashboard package is missing"
@@ -440,6 +442,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.add_argument("--host", default="127.0.0.1", help="address to listen on")
     p.add_argument("--port", type=int, default=8501, help="port (default 8501)")
+    p.add_argument("--sql-timeout", type=float, metavar="SECONDS",
+                   help="stop a query on the SQL page after this long (default 30; "
+                        "$BLOCWATCH_SQL_TIMEOUT_S)")
     p.set_defaults(func=cmd_dashboard)
 
     p = sub.add_parser("sql", help="query the published warehouse (read-only)")

@@ -534,3 +534,70 @@ def test_a_new_snapshot_is_noticed_without_restart(scene: Scene, tmp_path: Path,
     assert before != after
     n = int(after.split(" · ")[1].split()[0].replace(",", ""))
     assert n == int(before.split(" · ")[1].split()[0].replace(",", "")) - 10
+
+
+# --- SQL page: limits, one statement, plain messages (issue 16) ---------------------------
+
+def sql_run(at: AppTest, query: str) -> AppTest:
+    at.text_area(key="sql_text").set_value(query)
+    at.button(key="sql_go").click().run()
+    assert_ok(at)
+    return at
+
+
+def test_sql_page_stops_a_runaway_query_and_frees_the_core(
+        scene: Scene, con: duckdb.DuckDBPyConnection,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+    import time
+
+    monkeypatch.setenv("BLOCWATCH_SQL_TIMEOUT_S", "2")
+    at = run_page("sql", scene.data_dir, monkeypatch)
+    started = time.monotonic()
+    # The issue's 4-way self-join never ends on a real warehouse; on the 300 articles here
+    # DuckDB counts its 300**4 rows in about 2 s, so one more join: 300**5 rows, many
+    # minutes of counting unless the query is interrupted.
+    sql_run(at, "SELECT count(*) FROM articles a, articles b, articles c, articles d, "
+                "articles e")
+    took = time.monotonic() - started
+    assert at.error and at.error[0].value.startswith("Stopped after 2 s"), at.error
+    assert took < 2 + 20, took
+    assert not [t for t in threading.enumerate() if t.name == "blocwatch-sql"]
+    assert not at.dataframe
+    # The page still answers, and a rerun does not start the stopped query again.
+    sql_run(at, "SELECT count(*) AS n FROM articles")
+    assert not at.error
+    assert frame(at, "n")["n"].iloc[0] == _q(con, "SELECT count(*) FROM articles")[0][0]
+
+
+@pytest.mark.parametrize("query", ["", "   ", "-- only a comment", ";", "/* x */ ;\n;"])
+def test_sql_page_nothing_to_run_is_a_plain_message(scene: Scene, query: str,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    at = sql_run(run_page("sql", scene.data_dir, monkeypatch), query)
+    assert at.error and at.error[0].value.startswith("Nothing to run"), at.error
+    page_text = " ".join(e.value for e in [*at.error, *at.caption, *at.markdown])
+    assert "Traceback" not in page_text and str(scene.data_dir) not in page_text
+
+
+def test_sql_page_runs_one_statement_and_says_so(scene: Scene,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    at = sql_run(run_page("sql", scene.data_dir, monkeypatch),
+                 "SELECT 1 AS first; SELECT 2 AS second")
+    assert list(frame(at).columns) == ["first"]
+    assert at.warning and "only the first was run" in at.warning[0].value
+    # The header names no server path.
+    assert all(str(scene.data_dir) not in c.value for c in at.caption)
+
+
+def test_sql_page_accepts_pivot(scene: Scene, con: duckdb.DuckDBPyConnection,
+                                monkeypatch: pytest.MonkeyPatch) -> None:
+    at = sql_run(run_page("sql", scene.data_dir, monkeypatch),
+                 "SELECT * FROM (PIVOT articles ON language USING count(*) GROUP BY source_id) "
+                 "ORDER BY source_id")
+    assert not at.error, at.error
+    shown = frame(at, "source_id")
+    expected = {(s, lang): n for s, lang, n in _q(
+        con, "SELECT source_id, language, count(*) FROM articles GROUP BY ALL")}
+    got = {(r["source_id"], lang): int(r[lang]) for _, r in shown.iterrows()
+           for lang in shown.columns if lang != "source_id" and int(r[lang])}
+    assert got == expected
