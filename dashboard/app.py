@@ -20,7 +20,10 @@ if _ROOT not in sys.path:
 
 from dashboard import ui  # noqa: E402 - needs the path above
 
-st.set_page_config(page_title="blocwatch", page_icon=":material/public:", layout="wide")
+# A file, not ":material/public:": Streamlit turns a Material name into a favicon URL on
+# fonts.gstatic.com, and the dashboard must not ask the internet for anything.
+st.set_page_config(page_title="blocwatch", page_icon=str(Path(__file__).with_name("icon.png")),
+                   layout="wide")
 
 PAGES = [
     # The default page lives at the root URL ("/"): Streamlit gives it no path of its own.

@@ -63,7 +63,8 @@ def dashboard(request: pytest.FixtureRequest,
     log = open(data_dir / "dashboard.log", "wb")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
         [str(Path(sys.executable).parent / "blocwatch"), "dashboard", "--port", str(port)],
-        env={**os.environ, "BLOCWATCH_DATA": str(data_dir)}, stdout=log,
+        env={**os.environ, "BLOCWATCH_DATA": str(data_dir), "BLOCWATCH_SQL_TIMEOUT_S": "20"},
+        stdout=log,
         stderr=subprocess.STDOUT, cwd=REPO)
     try:
         wait_http(f"http://127.0.0.1:{port}/_stcore/health", timeout=90, proc=proc)
@@ -233,3 +234,44 @@ def test_sql_page_refuses(dashboard: Dashboard, page, statement: str) -> None:  
     assert "refused" in alert.first.text_content()
     assert not Path("/tmp/blocwatch-copy.csv").exists()
     assert "root:" not in page.content()
+
+
+# --- issue 16: offline, and a SQL query that can be cancelled -----------------------------
+
+def test_a_page_load_asks_nothing_outside_this_machine(dashboard: Dashboard,
+                                                       page) -> None:  # noqa: ANN001
+    """The dashboard works offline: no font server, no CDN (Streamlit turns a Material
+    page icon into a fonts.gstatic.com URL), for the app shell and a page with a chart."""
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url))
+    open_page(page, dashboard.url, "/?entities=japan,nato")
+    page.wait_for_selector(".js-plotly-plot .main-svg")
+    page.wait_for_load_state("networkidle")
+    assert any(u.startswith(dashboard.url) for u in asked)
+    outside = [u for u in asked if urlsplit(u).hostname not in ("127.0.0.1", "localhost")
+               and not u.startswith(("data:", "blob:"))]
+    assert not outside, outside
+
+
+def test_a_running_query_shows_progress_and_can_be_cancelled(dashboard: Dashboard,
+                                                             page) -> None:  # noqa: ANN001
+    open_page(page, dashboard.url, "/sql")
+    box = page.locator('[data-testid="stTextArea"] textarea')
+    # Many minutes of counting on the test warehouse (300**5 rows) unless interrupted.
+    box.fill("SELECT count(*) FROM articles a, articles b, articles c, articles d, articles e")
+    box.press("Control+Enter")
+    page.get_by_role("button", name="Run query").click()
+    page.get_by_text("Running…").first.wait_for()
+    page.get_by_role("button", name="Cancel").click()
+    page.get_by_text("Query cancelled.").first.wait_for()
+    settle(page)
+    no_exception(page)
+    # Cancelled, not timed out.
+    assert page.locator('[data-testid="stAlert"]', has_text="Stopped after").count() == 0
+    # The server is free for the next query at once.
+    box.fill("SELECT 6 * 7 AS answer")
+    box.press("Control+Enter")
+    page.get_by_role("button", name="Run query").click()
+    page.get_by_text("1 rows").first.wait_for(timeout=15_000)
+    settle(page)
+    no_exception(page)
