@@ -43,7 +43,7 @@ __all__ = ["BREAK", "Doc", "acronyms", "analyse", "char_runs", "is_cjk", "terms"
            "word_terms"]
 
 # The term between headline and body (see the module docstring).
-BREAK = "\u2029"
+BREAK = "\ue000"  # private use: no word, and no space to the index's tokenizer
 _CJK = ("\u1100-\u11ff\u2e80-\u2fdf\u3005-\u3007\u3021-\u3029\u3040-\u30ff\u3130-\u318f"
         "\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7ff\uf900-\ufaff"
         "\uff66-\uff9f\U00020000-\U0003134f")

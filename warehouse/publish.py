@@ -14,9 +14,18 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse import textindex
 
-def publish(con: duckdb.DuckDBPyConnection, work_db: Path, published_db: Path) -> Path:
-    """Checkpoint the work DB and atomically replace the published snapshot with a copy."""
+
+def publish(con: duckdb.DuckDBPyConnection, work_db: Path, published_db: Path,
+            rebuild_index: bool = False) -> Path:
+    """Bring the full-text index up to date (``rebuild_index``: index every article again),
+    checkpoint the work DB and atomically replace the published snapshot with a copy.
+
+    The index generation is made and recorded in the work DB first, so the new snapshot
+    names an index state that exists; older generations are pruned once it is published
+    (warehouse/textindex.py)."""
+    indexed = textindex.sync(con, work_db.parent, rebuild=rebuild_index)
     con.execute("CHECKPOINT")
     tmp = published_db.with_name(f".{published_db.name}.{os.getpid()}.tmp")
     # A publish killed mid-copy leaves its temporary copy behind, as large as the
@@ -29,6 +38,8 @@ def publish(con: duckdb.DuckDBPyConnection, work_db: Path, published_db: Path) -
         replace_durably(tmp, published_db)
     finally:
         tmp.unlink(missing_ok=True)
+    generation = indexed["generation"]
+    textindex.prune(work_db.parent, {generation, generation - 1})
     return published_db
 
 
