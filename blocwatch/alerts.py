@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from blocwatch.spikes import detect_spikes
+from blocwatch.spikes import MIN_SPIKE_ARTICLES, detect_spikes
 
 SPIKE = "spike"
 SILENT_SOURCE = "silent_source"
@@ -77,7 +77,7 @@ class SpikeParams:
 
     baseline_weeks: int = 8
     z: float = 4.0
-    min_articles: int = 8
+    min_articles: int = MIN_SPIKE_ARTICLES
     min_ratio: float = 2.0
     min_outlets: int = 3
     max_outlet_share: float = 0.5

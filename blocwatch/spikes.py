@@ -7,9 +7,13 @@ from __future__ import annotations
 
 import pandas as pd
 
+# The fewest articles a spike can hold, in the dashboard's charts and in the pipeline's
+# alerts alike: below it a jump (0, 1, 0, 4) is chance, however many deviations it is.
+MIN_SPIKE_ARTICLES = 8
+
 
 def detect_spikes(series: pd.Series, window: int = 8, z: float = 3.0,
-                  min_count: float = 3.0) -> pd.Series:
+                  min_count: float = MIN_SPIKE_ARTICLES) -> pd.Series:
     """Flag the periods whose value is a spike.
 
     A value is a spike when it exceeds the mean plus ``z`` standard deviations of the
@@ -22,7 +26,7 @@ def detect_spikes(series: pd.Series, window: int = 8, z: float = 3.0,
             (periods without coverage must be present as 0, or the history is wrong).
         window: how many preceding periods form the baseline.
         z: how many standard deviations above the baseline mean.
-        min_count: the least value that can be a spike (keeps 0 → 1 from alerting).
+        min_count: the least value that can be a spike (keeps 0 → 4 from alerting).
 
     Returns:
         A boolean Series with the same index.

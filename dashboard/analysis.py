@@ -10,9 +10,33 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from blocwatch.spikes import detect_spikes
+from blocwatch.spikes import MIN_SPIKE_ARTICLES, detect_spikes
 
 MEASURES = ("share", "articles", "mentions")
+# A period with fewer articles in all than this is a small sample: its share is marked, as
+# one article more or less moves it by several points.
+SMALL_SAMPLE = 30
+# The default period is the finest whose average period holds at least this many filtered
+# articles (a 10 % share is then 10 articles or more), else the month.
+MIN_ARTICLES_PER_PERIOD = 100
+_PERIOD_DAYS = {"day": 1.0, "week": 7.0, "month": 365.25 / 12}
+
+
+def default_period(articles: int, start: date, end: date) -> str:
+    """Day, week or month: the finest period whose average period in the window from
+    ``start`` to ``end`` holds at least MIN_ARTICLES_PER_PERIOD of the ``articles``."""
+    days = (end - start).days + 1
+    for period in ("day", "week"):
+        periods = max(1.0, days / _PERIOD_DAYS[period])
+        if articles / periods >= MIN_ARTICLES_PER_PERIOD:
+            return period
+    return "month"
+
+
+def partial(period_start: date, period: str, start: date | None, end: date | None) -> bool:
+    """Whether the window from ``start`` to ``end`` covers only part of the period."""
+    lo, hi = period_bounds(period_start, period)
+    return bool((start is not None and lo < start) or (end is not None and hi > end))
 
 
 def set_label(members: Sequence[str], names: Mapping[str, str], match: str = "any") -> str:
@@ -23,13 +47,18 @@ def set_label(members: Sequence[str], names: Mapping[str, str], match: str = "an
 
 def trend_frame(series: pd.DataFrame, labels: Sequence[str], keys: Sequence[str],
                 measure: str = "share", rolling: int = 0, spike_window: int = 8,
-                spike_z: float = 3.0, spike_min: int = 3) -> pd.DataFrame:
+                spike_z: float = 3.0, spike_min: int = MIN_SPIKE_ARTICLES,
+                period: str | None = None, start: date | None = None,
+                end: date | None = None) -> pd.DataFrame:
     """The table behind a trend chart, one row per panel, series and period.
 
     ``series`` is queries.series() output; ``labels[i]``/``keys[i]`` name set_idx i+1
     (keys pick colours). Adds label, key, value (the chosen measure), rolling (mean of the
-    last ``rolling`` periods, when asked) and spike (from the article counts: a burst of
-    coverage, whatever measure is drawn).
+    last ``rolling`` periods, when asked), partial (the window from ``start`` to ``end``
+    covers only part of the ``period``), small (fewer than SMALL_SAMPLE articles in all),
+    spike (from the article counts of the complete periods: a burst of coverage, whatever
+    measure is drawn; a partial period is never one, nor part of a baseline) and baseline
+    (mean article count of the ``spike_window`` complete periods before).
     """
     if measure not in MEASURES:
         raise ValueError(f"measure must be one of {', '.join(MEASURES)}")
@@ -43,9 +72,20 @@ def trend_frame(series: pd.DataFrame, labels: Sequence[str], keys: Sequence[str]
     if rolling and rolling > 1:
         df["rolling"] = groups["value"].transform(
             lambda s: s.rolling(rolling, min_periods=1).mean())
-    df["spike"] = groups["articles"].transform(
+    if period is not None and len(df):
+        df["partial"] = [partial(p.date(), period, start, end)
+                         for p in pd.to_datetime(df["period"])]
+    else:
+        df["partial"] = False
+    df["small"] = df["total"].fillna(0).astype(int) < SMALL_SAMPLE
+    complete = df[~df["partial"]]
+    cgroups = complete.groupby(["panel", "set_idx"], sort=False)["articles"]
+    df["spike"] = cgroups.transform(
         lambda s: detect_spikes(s, window=spike_window, z=spike_z, min_count=spike_min)
-    ).astype(bool)
+    ).reindex(df.index).fillna(False).astype(bool)
+    df["baseline"] = cgroups.transform(
+        lambda s: s.astype(float).shift(1).rolling(spike_window, min_periods=1).mean()
+    ).reindex(df.index)
     return df
 
 

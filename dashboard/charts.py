@@ -80,14 +80,30 @@ def _layout(fig: go.Figure, title: str, x_title: str, y_title: str) -> go.Figure
 def _hover(measure: Measure, period: str, prefix: str = "") -> str:
     extra = ("<br>%{customdata[0]:,} of %{customdata[1]:,} articles"
              if measure.key == "share" else
-             "<br>%{customdata[0]:,} articles, %{customdata[2]:,} mentions")
+             "<br>%{customdata[0]:,} articles, %{customdata[2]:,} mentions"
+             "<br>of %{customdata[1]:,} articles in all")
     return (f"{prefix}<b>%{{fullData.name}}</b><br>{_PERIOD_HOVER[period]}<br>"
-            f"{measure.title}: {measure.hover}{extra}<extra></extra>")
+            f"{measure.title}: {measure.hover}{extra}%{{customdata[4]}}<extra></extra>")
 
 
 # customdata columns of every trend point: the counts for the hover, set_idx so a clicked
-# point can be traced back to its series.
-_CUSTOM = ["articles", "total", "mentions", "set_idx"]
+# point can be traced back to its series, and a note on a partial or small period.
+_CUSTOM = ["articles", "total", "mentions", "set_idx", "note"]
+# Marker of a point: a partial period (the window holds part of it), a small sample, or not.
+SYMBOL_PARTIAL, SYMBOL_SMALL, SYMBOL_FULL = "diamond-open", "circle-open", "circle"
+
+
+def _notes(df: pd.DataFrame, period: str) -> pd.DataFrame:
+    out = df.copy()
+    part = out["partial"] if "partial" in out else pd.Series(False, index=out.index)
+    small = out["small"] if "small" in out else pd.Series(False, index=out.index)
+    out["note"] = [
+        (f"<br><i>partial {period}: the window holds only part of it</i>" if p else "")
+        + (f"<br><i>small sample: {int(t or 0)} articles in all</i>" if sm else "")
+        for p, sm, t in zip(part, small, out["total"], strict=True)]
+    out["symbol"] = [SYMBOL_PARTIAL if p else SYMBOL_SMALL if sm else SYMBOL_FULL
+                     for p, sm in zip(part, small, strict=True)]
+    return out
 
 
 def trend_title(measure: str, period: str, what: str = "naming each entity") -> str:
@@ -99,13 +115,16 @@ def trend_figure(frame: pd.DataFrame, measure: str, period: str,
     """Lines per series from analysis.trend_frame(); spikes as rings; rolling as dashes."""
     m = MEASURES[measure]
     fig = go.Figure()
+    frame = _notes(frame, period)
     for pos, ((_, key, label), df) in enumerate(
             frame.groupby(["set_idx", "key", "label"], sort=True)):
         color = key_color(key, colors, pos)
         custom = df[_CUSTOM].to_numpy()
         fig.add_trace(go.Scatter(
             x=df["period"], y=df["value"], name=label, mode="lines+markers",
-            line={"color": color, "width": 2}, marker={"size": 5, "color": color},
+            line={"color": color, "width": 2},
+            marker={"size": [9 if s != SYMBOL_FULL else 6 for s in df["symbol"]],
+                    "color": color, "symbol": list(df["symbol"])},
             customdata=custom, hovertemplate=_hover(m, period), legendgroup=label,
             meta={"key": key}))
         if "rolling" in df:
@@ -129,7 +148,29 @@ def trend_figure(frame: pd.DataFrame, measure: str, period: str,
         fig.update_yaxes(tickformat=".0%", rangemode="tozero")
     else:
         fig.update_yaxes(rangemode="tozero")
+    _shade_partial(fig, frame, period)
     return fig
+
+
+def _shade_partial(fig: go.Figure, frame: pd.DataFrame, period: str) -> None:
+    """Grey bands over the periods the window holds only part of, so a low last value
+    reads as unfinished, not as a drop."""
+    if "partial" not in frame:
+        return
+    for start in sorted(set(pd.to_datetime(frame.loc[frame["partial"], "period"]))):
+        end = _next_period(start, period)
+        fig.add_vrect(x0=start - (end - start) / 2, x1=start + (end - start) / 2,
+                      fillcolor="#9e9e9e", opacity=0.18, line_width=0, layer="below",
+                      annotation_text=f"partial {period}", annotation_position="top left",
+                      annotation_font_size=10, name="partial")
+
+
+def _next_period(start: pd.Timestamp, period: str) -> pd.Timestamp:
+    if period == "day":
+        return start + pd.Timedelta(days=1)
+    if period == "week":
+        return start + pd.Timedelta(days=7)
+    return start + pd.offsets.MonthBegin(1)
 
 
 def small_multiples_figure(frame: pd.DataFrame, measure: str, period: str,
@@ -138,6 +179,7 @@ def small_multiples_figure(frame: pd.DataFrame, measure: str, period: str,
                            columns: int = 3) -> go.Figure:
     """One panel per outlet group (panel column), the same series in each, shared axes."""
     m = MEASURES[measure]
+    frame = _notes(frame, period)
     panels = list(dict.fromkeys(frame["panel"]))
     cols = min(columns, max(1, len(panels)))
     rows = math.ceil(len(panels) / cols) if panels else 1

@@ -8,7 +8,7 @@ dashboard.charts.
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -39,6 +39,7 @@ T = TypeVar("T")
 
 DEFAULT_ENTITY_COUNT = 5
 _CTX_KEY = "_bw_ctx"
+_CURRENT_KEY = "_bw_ctx_current"
 _SEEDED_KEY = "_bw_seeded"
 K_ENTITIES, K_FROM, K_TO = "f_entities", "f_from", "f_to"
 K_OUTLETS, K_COUNTRIES, K_LANGUAGES = "f_outlets", "f_countries", "f_languages"
@@ -73,6 +74,8 @@ def context(require_articles: bool = True) -> Context:
     ctx = st.session_state.pop(_CTX_KEY, None)
     if not isinstance(ctx, Context):
         ctx = build_context()
+    # Kept for this run's CSV downloads, which say the filters that produced them.
+    st.session_state[_CURRENT_KEY] = ctx
     if require_articles:
         require_matches(ctx)
     return ctx
@@ -305,8 +308,55 @@ def describe(ctx: Context) -> str:
     return f"{f.start} to {f.end} · {scope} · {ctx.matched:,} articles · entities: {who}"
 
 
+def page_url(path: str, params: Mapping[str, str]) -> str:
+    """A link to another page of this dashboard with these query parameters."""
+    from urllib.parse import urlencode
+
+    base = "/" + str(st.get_option("server.baseUrlPath") or "").strip("/")
+    query = urlencode(dict(params), safe=",:")
+    return f"{base.rstrip('/')}/{path.lstrip('/')}" + (f"?{query}" if query else "")
+
+
+def articles_link(filters: Filters, entities: Sequence[str], start: date | None = None,
+                  end: date | None = None) -> str:
+    """The Articles page listing what ``filters`` select, naming ``entities``, from
+    ``start`` to ``end`` (clamped to the filters' own dates)."""
+    lo = max(start, filters.start) if start and filters.start else (start or filters.start)
+    hi = min(end, filters.end) if end and filters.end else (end or filters.end)
+    params = to_query_params(filters.with_entities(entities).with_dates(lo, hi))
+    return page_url("articles", params)
+
+
+def csv_header(ctx: Context | None, view: Mapping[str, str]) -> list[str]:
+    """The comment lines a downloaded CSV starts with: the filters that produced it (the
+    entities as resolved, so a default selection is spelt out) and the page's settings."""
+    lines = ["# blocwatch export"]
+    if ctx is not None:
+        f = ctx.filters
+        published = datetime.fromtimestamp(ctx.snap.mtime_ns / 1e9, UTC)
+        lines += [
+            f"# snapshot: published {published:%Y-%m-%d %H:%M} UTC",
+            "# entities: " + (",".join(f.entities) or "(none)")
+            + (" (the default selection)" if f.default_entities else ""),
+            f"# from: {f.start or ''}",
+            f"# to: {f.end or ''}",
+            "# outlets: " + (",".join(f.sources) or "all"),
+            "# countries: " + (",".join(f.countries) or "all"),
+            "# languages: " + (",".join(f.languages) or "all"),
+        ]
+    if view:
+        lines.append("# view: " + "&".join(f"{k}={v}" for k, v in sorted(view.items())))
+    return lines
+
+
 def download_csv(df: pd.DataFrame, name: str, label: str = "Download CSV") -> None:
-    st.download_button(label, df.to_csv(index=False).encode("utf-8"),
+    """A CSV of ``df`` whose first lines, each starting with "# ", say the filters and page
+    settings that produced it (read it back with ``pandas.read_csv(path, comment="#")``)."""
+    ctx = st.session_state.get(_CURRENT_KEY)
+    view = {k: st.query_params.get(k) or "" for k in st.query_params if k not in GLOBAL_PARAMS}
+    header = "\n".join(csv_header(ctx if isinstance(ctx, Context) else None, view)) + "\n"
+    body = header + df.to_csv(index=False)
+    st.download_button(label, body.encode("utf-8"),
                        file_name=f"blocwatch-{name}.csv", mime="text/csv", key=f"csv_{name}",
                        on_click="ignore", icon=":material/download:")
 

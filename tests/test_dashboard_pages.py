@@ -171,7 +171,7 @@ def test_trends_counts_equal_daily_mentions(scene: Scene, con: duckdb.DuckDBPyCo
 def test_trends_share_is_articles_over_all_articles(scene: Scene,
                                                     con: duckdb.DuckDBPyConnection,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    at = run_page("trends", scene.data_dir, monkeypatch, **scene_params(scene))
+    at = run_page("trends", scene.data_dir, monkeypatch, **scene_params(scene, period="week"))
     fig = figure(at)
     assert fig["layout"]["title"]["text"].startswith("Share of all articles")
     naming, totals = weekly(con, scene, "japan")
@@ -189,7 +189,7 @@ def test_trends_lists_the_articles_behind_a_point(scene: Scene,
                                                   con: duckdb.DuckDBPyConnection,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     at = run_page("trends", scene.data_dir, monkeypatch,
-                  **scene_params(scene, measure="articles"))
+                  **scene_params(scene, measure="articles", period="week"))
     naming, _ = weekly(con, scene, "nato")
     week = max(sorted(naming), key=lambda w: naming[w])
     at.selectbox(key="tr_pick_entity").set_value("nato").run()
