@@ -269,7 +269,9 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     cmd = [sys.executable, "-m", "streamlit", "run", str(app),
            "--server.address", args.host, "--server.port", str(args.port),
            "--server.headless", "true", "--browser.gatherUsageStats", "false",
-           "--client.toolbarMode", "minimal"]
+           "--client.toolbarMode", "minimal",
+           # dashboard/static/: the map's world outline, served so nothing is fetched online.
+           "--server.enableStaticServing", "true"]
     print(f"Dashboard on http://{args.host}:{args.port}  (Ctrl-C to stop)", flush=True)
     # Become Streamlit rather than wrap it: a supervisor's SIGTERM (systemd, a test, Ctrl-C
     # in a wrapper script) then reaches the server instead of orphaning it.

@@ -321,3 +321,44 @@ def error_rate_figure(df: pd.DataFrame) -> go.Figure:
     fig.update_yaxes(tickformat=".0%", rangemode="tozero")
     return fig
 
+
+
+def country_map_figure(df: pd.DataFrame, selected: str | None = None) -> go.Figure:
+    """A world choropleth of the share of the filtered articles naming each country entity.
+
+    ``df``: iso3, name, entity_id, articles, total. The geometry is plotly.js's world
+    topojson, which the browser loads from the chart's ``topojsonURL`` (the dashboard serves
+    its own copy: see map_config).
+    """
+    d = df.assign(share=df["articles"] / df["total"].where(df["total"] > 0))
+    fig = go.Figure(go.Choropleth(
+        locations=d["iso3"], z=d["share"].fillna(0.0), locationmode="ISO-3",
+        text=d["name"], colorscale="Blues", zmin=0, marker_line_color="#666",
+        marker_line_width=[2.5 if e == selected else 0.5 for e in d["entity_id"]],
+        customdata=d[["articles", "total", "entity_id"]].to_numpy(),
+        colorbar={"title": {"text": "Share of articles"}, "tickformat": ".0%"},
+        hovertemplate=("<b>%{text}</b><br>named in %{customdata[0]:,} of "
+                       "%{customdata[1]:,} articles (%{z:.1%})<extra></extra>")))
+    _layout(fig, "Share of the filtered articles naming each country", "", "")
+    fig.update_geos(projection_type="natural earth", showframe=False, showcountries=True,
+                    countrycolor="#bbb", showcoastlines=False, showland=True,
+                    landcolor="#f4f4f4", lataxis_range=[-58, 85])
+    fig.update_layout(height=520, margin={"l": 0, "r": 0, "t": 50, "b": 0})
+    return fig
+
+
+def outlet_rank_figure(df: pd.DataFrame, what: str) -> go.Figure:
+    """Horizontal bars: the outlets with the most articles naming the selection, largest on
+    top. ``df``: outlet, articles, share_of_selection, share_of_outlet, outlet_articles."""
+    d = df.iloc[::-1]
+    fig = go.Figure(go.Bar(
+        x=d["articles"], y=d["outlet"], orientation="h", marker_color="#1f77b4",
+        customdata=d[["share_of_selection", "share_of_outlet", "outlet_articles"]]
+        .to_numpy(),
+        hovertemplate=("<b>%{y}</b><br>%{x:,} articles naming " + what + "<br>"
+                       "%{customdata[0]:.1%} of all such articles<br>%{customdata[2]:,} "
+                       "articles in all from this outlet (%{customdata[1]:.1%} name them)"
+                       "<extra></extra>")))
+    _layout(fig, f"Outlets by articles naming {what}", "Articles (count)", "")
+    fig.update_layout(height=max(280, 26 * len(d) + 120))
+    return fig

@@ -210,6 +210,11 @@ def parked_urls(snap: Snapshot, filters: Filters, now: datetime,
     return _with_cursor(snap, _parked_urls, filters, now, limit)
 
 
+@st.cache_data(ttl=TTL_S, max_entries=64, show_spinner=False)
+def alerts(snap: Snapshot, filters: Filters, kinds: tuple[str, ...] = ()) -> pd.DataFrame:
+    return _with_cursor(snap, queries.alerts, filters, kinds)
+
+
 SQL_ROW_LIMIT = 10_000
 
 

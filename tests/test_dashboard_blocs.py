@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import itertools
 import math
+import shutil
 from datetime import date, timedelta
+from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
+import yaml
 
 from dashboard.analysis import default_period
 from tests import test_dashboard_pages as pages
-from tests.test_dashboard_pages import Scene, assert_ok, figure, frame, run_page
+from tests.test_dashboard_pages import REPO, Scene, assert_ok, figure, frame, run_page, values
 
 # The page tests' fixtures: the demo warehouse and a filter setting chosen from it.
 scene = pages.scene
@@ -215,3 +218,91 @@ def test_the_demo_opens_by_month_and_a_shared_point_reopens(
     assert_ok(at)
     assert at.query_params["point"] in (f"nato:{week}", [f"nato:{week}"])
     assert len(frame(at, "article_id", "title", "snippet")) == counts[week]
+
+
+# --- alerts ---------------------------------------------------------------------------------
+
+def alerts_copy(published: Path, tmp_path: Path) -> tuple[Path, str, str]:
+    """A copy of the warehouse with a silent outlet and a failing feed added to the alerts
+    the ingest raised (the demo raises spikes only). Returns the directory and the two
+    outlets."""
+    data_dir = tmp_path / "alerts-data"
+    data_dir.mkdir()
+    shutil.copyfile(published, data_dir / "blocwatch.duckdb")
+    con = duckdb.connect(str(data_dir / "blocwatch.duckdb"))
+    quiet, failing = [r[0] for r in con.execute(
+        "SELECT source_id FROM sources ORDER BY source_id LIMIT 2").fetchall()]
+    con.execute("""INSERT INTO alerts (alert_key, kind, source_id, period_start, period_end,
+                   observed, expected, message, raised_at, last_seen_at) VALUES
+        (?, 'silent_source', ?, DATE '2026-06-10', DATE '2026-06-30', 20, 2,
+         'quiet for 20 days', now(), now()),
+        (?, 'feed_failing', ?, DATE '2026-06-20', DATE '2026-06-22', 3, 2,
+         'all its feeds failed', now(), now())""",
+                [f"silent_source:{quiet}:2026-06-10", quiet,
+                 f"feed_failing:{failing}:r1", failing])
+    con.close()
+    return data_dir, quiet, failing
+
+
+def test_alerts_page_lists_every_kind_with_links(scene: Scene, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    data_dir, quiet, failing = alerts_copy(scene.published, tmp_path)
+    with duckdb.connect(str(data_dir / "blocwatch.duckdb"), read_only=True) as c:
+        spikes = c.execute("SELECT entity_id, period_start, period_end FROM alerts "
+                           "WHERE kind = 'spike' ORDER BY 1").fetchall()
+        names = dict(c.execute("SELECT source_id, name FROM sources").fetchall())
+        entity_names = dict(c.execute("SELECT entity_id, name FROM entities").fetchall())
+    assert spikes, "the demo ingest raises spike alerts"
+    at = run_page("alerts", data_dir, monkeypatch)
+    table = frame(at, "kind", "articles_link")
+    want = {("Spike of attention", entity_names[e],
+             f"/articles?entities={e}&from={lo}&to={hi}") for e, lo, hi in spikes}
+    want |= {("Silent outlet", names[quiet], f"/articles?outlets={quiet}&to=2026-06-10"),
+             ("Failing feeds", names[failing], f"/articles?outlets={failing}&to=2026-06-22")}
+    assert {(r.kind, r.subject, r.articles_link) for r in table.itertuples()} == want
+    links = dict(zip(table["subject"], table["outlet_link"], strict=True))
+    assert links[names[failing]] == f"/sources-runs?outlets={failing}"
+    assert [m.value for m in at.metric] == [str(len(spikes)), "1", "1"]
+    at.multiselect(key="al_kinds").set_value(["silent_source"]).run()
+    assert_ok(at)
+    assert frame(at, "kind", "articles_link")["kind"].tolist() == ["Silent outlet"]
+    assert at.query_params["kinds"] in ("silent_source", ["silent_source"])
+
+
+# --- map and outlets ------------------------------------------------------------------------
+
+def test_map_shares_and_top_outlets(scene: Scene, con: duckdb.DuckDBPyConnection,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    # The countries with a code, read from the YAML itself, not through the dashboard.
+    raw = yaml.safe_load((REPO / "taxonomy.yaml").read_text(encoding="utf-8"))
+    codes = {e["id"]: e["iso3"] for e in raw["entities"] if e.get("iso3")}
+    at = run_page("map", scene.data_dir, monkeypatch, entities="japan,nato",
+                  country="china")
+    total = pages._q(con, "SELECT sum(articles) FROM daily_articles")[0][0]
+    named = dict(pages._q(con, "SELECT entity_id, sum(articles) FROM daily_mentions "
+                               "GROUP BY 1"))
+    table = frame(at, "iso3", "articles_naming", "share_of_articles")
+    assert dict(zip(table["entity_id"], table["iso3"], strict=True)) == codes
+    for r in table.itertuples():
+        assert r.articles_naming == named.get(r.entity_id, 0)
+        assert r.share_of_articles == pytest.approx(named.get(r.entity_id, 0) / total)
+    choropleth = figure(at)["data"][0]
+    assert choropleth["type"] == "choropleth"
+    assert dict(zip(choropleth["locations"], values(choropleth["z"]), strict=True)) == \
+        pytest.approx({codes[e]: named.get(e, 0) / total for e in codes})
+    # The chosen country (from the URL) lists its newest articles.
+    assert at.selectbox(key="mp_country").value == "china"
+    listed = frame(at, "article_id", "title", "snippet")
+    assert len(listed) == min(50, named["china"])
+
+    # Top outlets: articles naming Japan or NATO per outlet, counted from the tables.
+    per_outlet = dict(pages._q(con, """
+        SELECT a.source_id, count(DISTINCT a.article_id) FROM articles a
+        JOIN mentions m USING (article_id)
+        WHERE m.entity_id IN ('japan', 'nato') AND a.published IS NOT NULL
+          AND a.duplicate_of IS NULL
+        GROUP BY 1"""))
+    ranking = frame(at, "source_id", "share_of_selection", "share_of_outlet")
+    assert dict(zip(ranking["source_id"], ranking["articles"], strict=True)) == per_outlet
+    assert ranking["articles"].tolist() == sorted(per_outlet.values(), reverse=True)
+    assert ranking["share_of_selection"].sum() == pytest.approx(1.0)

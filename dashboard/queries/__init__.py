@@ -296,3 +296,17 @@ def story_series(con: duckdb.DuckDBPyConnection, filters: Filters,
     df["period"] = pd.to_datetime(df["period"])
     df["share"] = df["share"].astype(float)
     return df
+
+
+# --- alerts, map and outlets --------------------------------------------------------------
+
+ALERT_KINDS = ("spike", "silent_source", "feed_failing")
+
+
+def alerts(con: duckdb.DuckDBPyConnection, filters: Filters,
+           kinds: Sequence[str] = ()) -> pd.DataFrame:
+    """The alerts table's rows whose period overlaps the filters' dates (alerts.sql)."""
+    for kind in kinds:
+        _choice(kind, ALERT_KINDS, "alert kind")
+    return run(con, "alerts", {"start": filters.start, "end": filters.end,
+                               "kinds": list(kinds)})
