@@ -132,6 +132,18 @@ def frame(at: AppTest, *columns: str, without: tuple[str, ...] = ()):  # noqa: A
     raise AssertionError(f"no table with columns {columns}")
 
 
+def shown_columns(at: AppTest, column: str) -> list[str]:
+    """The column headings the browser shows for the first table holding ``column``: its
+    column order and labels, else the data's own names."""
+    for d in at.dataframe:
+        if column in d.value.columns:
+            config = json.loads(d.proto.columns or "{}")
+            order = list(d.proto.column_order) or list(d.value.columns)
+            return [config.get(c, {}).get("label", c) for c in order
+                    if not config.get(c, {}).get("hidden")]
+    raise AssertionError(f"no table with column {column}")
+
+
 def weekly(con: duckdb.DuckDBPyConnection, s: Scene, entity: str) -> tuple[dict, dict]:
     """Articles naming ``entity`` and all articles per week, from the views."""
     naming = dict(_q(con, """
@@ -372,6 +384,11 @@ def test_articles_table_and_article_view(scene: Scene, con: duckdb.DuckDBPyConne
     text_block = max(blocks, key=len)
     assert "<mark" in text_block and "Japan</mark>" in text_block
     assert at.query_params["article"] in (str(article_id), [str(article_id)])
+    # The mentions table speaks the analyst's words, not the columns' names.
+    assert shown_columns(at, "body_count") == [
+        "Entity", "Mentions in the text", "Mentions in the headline",
+        "First mention at character"]
+    assert "None" not in " · ".join(t.value for t in at.text)
     # Searching narrows the list to articles containing the words.
     at.text_input(key="art_q").set_value(body.split()[3]).run()
     assert_ok(at)
@@ -601,3 +618,57 @@ def test_sql_page_accepts_pivot(scene: Scene, con: duckdb.DuckDBPyConnection,
     got = {(r["source_id"], lang): int(r[lang]) for _, r in shown.iterrows()
            for lang in shown.columns if lang != "source_id" and int(r[lang])}
     assert got == expected
+
+
+# --- Articles: the opened article is kept by identity (issue 16) ---------------------------
+
+def _article_table(at: AppTest):  # noqa: ANN202 - AppTest's Dataframe element
+    return next(d for d in at.dataframe if d.key and d.key.startswith("table_articles"))
+
+
+def _select_row(at: AppTest, row: int) -> None:
+    """Select a row as the browser does: the table's selection state, then a rerun."""
+    at.session_state[_article_table(at).key] = {"selection": {"rows": [row], "columns": [],
+                                                              "cells": []}}
+    at.run()
+    assert_ok(at)
+
+
+def _opened(at: AppTest) -> str | None:
+    qp = at.query_params.get("article")
+    return (qp[0] if isinstance(qp, list) else qp) if qp else None
+
+
+@pytest.mark.parametrize("kept", [True, False])
+def test_articles_keep_the_opened_article_when_the_list_changes(
+        scene: Scene, con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch,
+        kept: bool) -> None:
+    """/articles?entities=japan,nato, select a row, search "summit": the same article stays
+    open if the new list holds it, else none (not whatever sits at the old row)."""
+    at = run_page("articles", scene.data_dir, monkeypatch, entities="japan,nato")
+    listed = [int(i) for i in _article_table(at).value["article_id"]]
+    summit = {r[0] for r in _q(con, """
+        SELECT article_id FROM articles
+        WHERE strpos(lower(coalesce(title, '') || ' ' || coalesce(text, '')), 'summit') > 0""")}
+    after = [i for i in listed if i in summit]  # the list once searched, in its order
+    # Closed: a row whose position in the searched list holds another article (what the
+    # row-keeping page opened). Kept: on the demo corpus the summit articles sit further
+    # down than the searched list is long.
+    rows = [r for r, i in enumerate(listed) if r >= 1 and (i in summit) == kept
+            and (kept or (r < len(after) and after[r] != i))]
+    assert rows and len(after) > 1, "the demo corpus has summit articles and others"
+    row = rows[0]
+    chosen = listed[row]
+    _select_row(at, row)
+    assert _opened(at) == str(chosen)
+    at.text_input(key="art_q").set_value("summit").run()
+    assert_ok(at)
+    assert [int(i) for i in _article_table(at).value["article_id"]] == after
+    headings = [h.proto.body for h in at.get("html") if "<h3" in h.proto.body]
+    if kept:
+        assert _opened(at) == str(chosen)
+        title = _q(con, "SELECT title FROM articles WHERE article_id = ?", [chosen])[0][0]
+        assert len(headings) == 1 and _esc(title) in headings[0]
+    else:
+        assert _opened(at) is None
+        assert not headings

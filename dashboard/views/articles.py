@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import zlib
+
 import streamlit as st
 
 from dashboard import data, ui
@@ -36,15 +38,24 @@ with ui.guard():
         shown += " naming " + f" {'and' if match == 'all' else 'or'} ".join(
             ctx.names.get(e, e) for e in ents)
     st.caption(shown + ". Select a row to read the article.")
-    event = ui.article_table(arts, "articles", select=True)
+    # The opened article is kept by its id, never by its row: the table's key follows the
+    # list, so a new list (a search, a filter) starts with no row selected instead of
+    # selecting whatever article now sits at the old position.
+    listed = [int(i) for i in arts["article_id"]]
+    sig = zlib.crc32(",".join(map(str, listed)).encode())
+    event = ui.article_table(arts, f"articles_{sig:08x}", select=True)
     ui.download_csv(arts.drop(columns=["matches"]), "articles", "Download these articles (CSV)")
 
     if "art_id" not in st.session_state:
         st.session_state["art_id"] = parse_int(st.query_params.get("article"), 0, 1, 2**62)
+    previous = st.session_state.get("_art_list")
+    st.session_state["_art_list"] = sig
+    if previous is not None and previous != sig and st.session_state["art_id"] not in listed:
+        st.session_state["art_id"] = 0  # the list changed and no longer holds it
     rows = event.selection.rows if event and event.selection else []
     if rows and rows[0] < len(arts):
-        ui.once("art_row", int(arts["article_id"].iloc[rows[0]]),
-                lambda v: st.session_state.__setitem__("art_id", v))
+        ui.once("art_row", (sig, listed[rows[0]]),
+                lambda v: st.session_state.__setitem__("art_id", v[1]))
     article_id = int(st.session_state.get("art_id") or 0)
     ui.mirror("article", article_id, 0)
     if not article_id:
@@ -55,20 +66,30 @@ with ui.guard():
     if art is None:
         st.warning(f"There is no article {article_id} in this snapshot.")
         st.stop()
-    mentions = data.article_mentions(ctx.snap, article_id)
+    mentions = data.article_mentions(ctx.snap, article_id).copy()
+    # An entity since dropped from the taxonomy has no name: show its id.
+    mentions["name"] = mentions["name"].fillna(mentions["entity_id"])
     st.html(f'<h3 style="margin-bottom:0">{ui.title_html(art["title"], art["url"])}</h3>')
+    # Missing values are left out, never printed as "None".
     meta = [str(art["published"])[:10] if art["published"] is not None else "undated",
-            art["outlet"], f"{art['word_count'] or 0:,} words", f"language {art['language']}"]
-    if art.get("author"):
-        meta.append(f"by {art['author']}")
-    st.text(" · ".join(str(m) for m in meta))
+            art.get("outlet"), f"{art['word_count'] or 0:,} words",
+            f"language {art['language']}" if art.get("language") else None,
+            f"by {art['author']}" if art.get("author") else None]
+    st.text(" · ".join(str(m) for m in meta if m))
     if art.get("duplicate_of"):
         st.caption(f"Exact duplicate of article {int(art['duplicate_of'])}: left out of counts.")
-    st.dataframe(mentions.rename(columns={"name": "entity"}), hide_index=True,
-                 key="article_mentions", column_config={
-                     "body_count": st.column_config.NumberColumn("in text", format="%d"),
-                     "title_count": st.column_config.NumberColumn("in headline",
-                                                                  format="%d")})
+    st.dataframe(mentions, hide_index=True, key="article_mentions",
+                 column_order=["name", "body_count", "title_count", "first_offset"],
+                 column_config={
+                     "name": st.column_config.TextColumn("Entity"),
+                     "body_count": st.column_config.NumberColumn(
+                         "Mentions in the text", format="%d"),
+                     "title_count": st.column_config.NumberColumn(
+                         "Mentions in the headline", format="%d"),
+                     "first_offset": st.column_config.NumberColumn(
+                         "First mention at character", format="%d",
+                         help="Offset of the first mention in the article's text."),
+                 })
     aliases = data.aliases(ctx.snap, tuple(mentions["entity_id"]))
     text = art["text"] or ""
     spans = find_spans(text, aliases[["entity_id", "alias", "case_rule", "match_rule"]]
