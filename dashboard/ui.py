@@ -330,7 +330,7 @@ def articles_link(filters: Filters, entities: Sequence[str], start: date | None 
 def csv_header(ctx: Context | None, view: Mapping[str, str]) -> list[str]:
     """The comment lines a downloaded CSV starts with: the filters that produced it (the
     entities as resolved, so a default selection is spelt out) and the page's settings."""
-    lines = ["# blocwatch export"]
+    lines = ["# blocwatch dashboard export"]
     if ctx is not None:
         f = ctx.filters
         published = datetime.fromtimestamp(ctx.snap.mtime_ns / 1e9, UTC)

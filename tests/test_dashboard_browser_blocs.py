@@ -62,7 +62,7 @@ def test_a_downloaded_csv_names_its_filters(dashboard: Dashboard, page,  # noqa:
     info.value.save_as(path)
     lines = path.read_text(encoding="utf-8").splitlines()
     header = [x for x in lines if x.startswith("# ")]
-    assert header[0] == "# blocwatch export"
+    assert header[0] == "# blocwatch dashboard export"
     assert "# entities: japan,nato" in header
     assert f"# from: {dashboard.first_day}" in header and "# to: 2026-06-30" in header
     assert f"# outlets: {dashboard.outlet}" in header
