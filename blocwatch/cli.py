@@ -335,6 +335,101 @@ def _repl(db: Path) -> int:
         buf = ""
 
 
+def _day_arg(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)") from exc
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    import csv
+
+    from blocwatch.query import QuerySyntaxError, parse
+    from blocwatch.taxonomy import load_taxonomy
+    from warehouse import search
+    from warehouse.db import connect_reader
+    from warehouse.textindex import TextIndexError
+
+    try:
+        parsed = parse(args.query)
+    except QuerySyntaxError as exc:
+        print(exc.caret(), file=sys.stderr)
+        return 2
+    paths = data_paths(args.data_dir)
+    if not paths.published_db.exists():
+        raise BlocwatchError(f"no warehouse at {paths.published_db}: run `blocwatch demo` "
+                             "or `blocwatch ingest` first")
+    taxonomy = load_taxonomy(find_config("taxonomy.yaml", args.taxonomy).path)
+    con = connect_reader(paths.published_db)
+    try:
+        try:
+            plan = search.compile_text(parsed, con, taxonomy)
+        except QuerySyntaxError as exc:
+            # compile_text saw the parsed query: point into the text as typed
+            exc = QuerySyntaxError(exc.message, exc.position, args.query)
+            print(exc.caret(), file=sys.stderr)
+            return 2
+        try:
+            searcher = search.open_searcher(con, paths.published_db)
+        except TextIndexError as exc:
+            raise BlocwatchError(str(exc)) from exc
+        filters = search.Filters(args.start, args.end, search.parse_sources(args.sources),
+                                 search.parse_sources(args.languages))
+        if args.articles is not None:
+            total, rows, _ = search.query_articles(con, searcher, plan, filters,
+                                                   limit=args.articles)
+            fields = ["published", "outlet", "title", "url"]
+            if args.csv:
+                out = csv.writer(sys.stdout, lineterminator="\n")
+                out.writerow(fields)
+                out.writerows([r[f] for f in fields] for r in rows)
+            else:
+                print(f"{total} matching article{'s' if total != 1 else ''}"
+                      f"{f', the first {len(rows)}:' if rows else ''}")
+                for r in rows:
+                    print(f"{r['published'] or '-'}  {r['outlet']}  {r['title'] or ''}\n"
+                          f"            {r['url']}")
+            return 0
+        series = search.query_series(con, searcher, plan, args.by, filters)
+    finally:
+        con.close()
+    header = [args.by, "articles", "all_articles", "share", "stories"]
+    if args.csv:
+        out = csv.writer(sys.stdout, lineterminator="\n")
+        out.writerow(header)
+        out.writerows([r.period.isoformat(), r.articles, r.total, f"{r.share:.6f}", r.stories]
+                      for r in series)
+    else:
+        print(f"{header[0]:<12}{header[1]:>10}{header[2]:>14}{header[3]:>9}{header[4]:>9}")
+        for r in series:
+            print(f"{r.period.isoformat():<12}{r.articles:>10}{r.total:>14}"
+                  f"{r.share:>9.1%}{r.stories:>9}")
+    return 0
+
+
+def cmd_reindex(args: argparse.Namespace) -> int:
+    from flows.run import writer_lock
+    from warehouse.db import connect_writer
+    from warehouse.publish import publish
+
+    paths = data_paths(args.data_dir)
+    if not paths.work_db.exists():
+        raise BlocwatchError(f"no warehouse at {paths.work_db}: run `blocwatch demo` or "
+                             "`blocwatch ingest` first")
+    with writer_lock(paths.lock, args.lock_timeout, _StderrLog()) as locked:
+        if not locked:
+            raise BlocwatchError(f"the warehouse lock {paths.lock} is held by a running flow")
+        con = connect_writer(paths.work_db)
+        try:
+            publish(con, paths.work_db, paths.published_db, rebuild_index=True)
+            n = con.execute("SELECT articles FROM text_index").fetchone()[0]
+        finally:
+            con.close()
+    print(f"full-text index rebuilt: {n} articles; published with {paths.published_db}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="blocwatch",
@@ -454,6 +549,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("query", nargs="?", help="SQL to run; omit for an interactive prompt")
     p.add_argument("--csv", action="store_true", help="print CSV instead of a table")
     p.set_defaults(func=cmd_sql)
+
+    p = sub.add_parser("query", help="count the articles matching a text query per day, "
+                       "week or month, or list them (docs/query.md)")
+    _add_common(p)
+    p.add_argument("query", help='the query, e.g. \'Japan AND "Asian NATO"\'')
+    p.add_argument("--by", choices=("day", "week", "month"), default="week",
+                   help="period (default: week, starting Monday)")
+    p.add_argument("--csv", action="store_true", help="print CSV")
+    p.add_argument("--from", dest="start", type=_day_arg, metavar="YYYY-MM-DD",
+                   help="first publication day")
+    p.add_argument("--to", dest="end", type=_day_arg, metavar="YYYY-MM-DD",
+                   help="last publication day")
+    p.add_argument("--sources", metavar="ID,ID", help="only these outlets (source ids)")
+    p.add_argument("--languages", metavar="CODE,CODE", help="only these languages")
+    p.add_argument("--articles", type=int, metavar="N",
+                   help="list the first N matching articles (newest first) and the total")
+    p.add_argument("--taxonomy", help="taxonomy file for entity: (default: ./taxonomy.yaml, "
+                   f"else ${HOME_ENV}/taxonomy.yaml, else the shipped one)")
+    p.set_defaults(func=cmd_query)
+
+    p = sub.add_parser("reindex", help="rebuild the full-text index from the warehouse and "
+                       "publish it")
+    _add_common(p)
+    p.add_argument("--lock-timeout", type=float, default=60.0,
+                   help="seconds to wait for the warehouse lock (default 60)")
+    p.set_defaults(func=cmd_reindex)
     return parser
 
 

@@ -70,9 +70,11 @@ def batch_task(run: WriterRun, batch: list[Candidate], executor: Executor | None
 
 
 @task(name="publish", cache_policy=NO_CACHE)
-def publish_task(con: duckdb.DuckDBPyConnection, work_db: str, published_db: str) -> str:
-    """Atomically replace the snapshot readers open."""
-    return str(publish(con, Path(work_db), Path(published_db)))
+def publish_task(con: duckdb.DuckDBPyConnection, work_db: str, published_db: str,
+                 rebuild_index: bool = False) -> str:
+    """Update the full-text index (``rebuild_index``: all of it) and atomically replace the
+    snapshot readers open."""
+    return str(publish(con, Path(work_db), Path(published_db), rebuild_index=rebuild_index))
 
 
 def fetch_load_publish(run: WriterRun, discoveries: list[SourceDiscovery],

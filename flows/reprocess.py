@@ -174,7 +174,8 @@ def _reprocess(run: WriterRun, languages: dict[str, str],
                "fetched": 0}
     run.finish("completed", json.dumps(summary))
     fresh = alerts_after_load(run, feeds=False)
-    publish_task(con, str(paths.work_db), str(paths.published_db))
+    # Texts were rewritten in place: the full-text index is built again from them.
+    publish_task(con, str(paths.work_db), str(paths.published_db), rebuild_index=True)
     summary.update(run_id=run.run_id, seconds=round(run.seconds(), 2),
                    published=str(paths.published_db), new_alerts=len(fresh))
     report("reprocess", summary, list(per_source.values()), alerts_markdown(fresh))

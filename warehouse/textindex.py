@@ -247,7 +247,7 @@ def sync(con: duckdb.DuckDBPyConnection, data_root: Path, rebuild: bool = False,
     root = index_root(data_root)
     work = root / "work"
     known = state(con)
-    why = "reprocess rewrote the texts" if rebuild else _work_ok(work, known)
+    why = "a rebuild was asked for (reprocess, reindex)" if rebuild else _work_ok(work, known)
     generation = (known.generation if known else 0) + 1
     if why is not None:
         if known is not None or rebuild:
