@@ -28,8 +28,8 @@ from warehouse.publish import publish
 
 REPO = Path(__file__).resolve().parents[1]
 VIEWS = REPO / "dashboard" / "views"
-PAGES = ["trends", "compare", "co_mentions", "keywords", "articles", "map", "alerts", "sources_runs",
-         "sql"]
+PAGES = ["trends", "compare", "co_mentions", "keywords", "articles", "map", "alerts",
+         "sources_runs", "sql"]
 # Developers iterating on the dashboard can point the suite at an existing data directory
 # instead of building one (e.g. BLOCWATCH_DASHBOARD_TEST_DATA=data after `make demo`).
 DATA_OVERRIDE = "BLOCWATCH_DASHBOARD_TEST_DATA"
