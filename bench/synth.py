@@ -169,7 +169,8 @@ def generate(path: Path, n_articles: int, taxonomy_file: Path,
         counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
                   for t in ("articles", "mentions", "co_mentions", "keywords", "fetch_log",
                             "rollup_daily_mentions", "rollup_daily_co_mentions",
-                            "rollup_daily_pairs", "rollup_daily_entity_sets")}
+                            "rollup_daily_pairs", "rollup_daily_entity_sets",
+                            "rollup_weekly_keywords")}
     finally:
         con.close()
     counts["seconds"] = round(time.perf_counter() - started, 1)
@@ -181,7 +182,10 @@ def generate(path: Path, n_articles: int, taxonomy_file: Path,
 # in the results so a reader can tell them from the rollup-backed ones.
 ARTICLE_LEVEL = {
     "article_list_search": "text search reads every article's text (no full-text index)",
-    "keyword_terms": "term statistics of every article naming the entity in the window",
+    "keyword_terms_article_level": "before migration 010: term statistics read from every "
+                                   "article naming the entity in the window",
+    "keyword_terms_outlets": "an outlet filter: the keyword rollup has no outlet, so the "
+                             "articles are read",
 }
 
 
@@ -192,6 +196,12 @@ def dashboard_queries(con: duckdb.DuckDBPyConnection) -> dict[str, Callable[[], 
     f_all = Filters(start=first, end=last)
     top = queries.top_entities(con, f_all, 5)
     f_kw = Filters(start=last - timedelta(days=90), end=last)
+    # The 13 weeks ending on the last Sunday: whole weeks, read from the rollup alone.
+    sunday = last - timedelta(days=(last.weekday() + 1) % 7)
+    f_kw_weeks = Filters(start=sunday - timedelta(days=90), end=sunday)
+    b_kw, _ = queries.baseline_window(f_kw.start, f_kw.end)
+    kw_before = {**queries.filter_params(f_kw.with_dates(b_kw, f_kw.end)),
+                 "window_start": f_kw.start}
     week_start = last - timedelta(days=last.weekday() + 14)
     f_week = Filters(start=week_start, end=week_start + timedelta(days=6))
     f_outlets = Filters(start=first, end=last, sources=("src01", "src02", "src03"))
@@ -232,6 +242,11 @@ def dashboard_queries(con: duckdb.DuckDBPyConnection) -> dict[str, Callable[[], 
         "pair_articles": lambda: queries.pair_articles(con, f_all, pair["entity_a"],
                                                       pair["entity_b"]),
         "keyword_terms": lambda: queries.keyword_terms(con, f_kw, top[0]),
+        "keyword_terms_whole_weeks": lambda: queries.keyword_terms(con, f_kw_weeks, top[0]),
+        "keyword_terms_outlets": lambda: queries.keyword_terms(con, Filters(
+            start=f_kw.start, end=f_kw.end, sources=("src01", "src02", "src03")), top[0]),
+        "keyword_terms_article_level": lambda: queries.run(
+            con, "keyword_terms_days", {**kw_before, "entity": top[0]}),
         "kwic_articles": lambda: queries.kwic_articles(con, f_kw, top[0], term),
         "outlet_series": lambda: queries.outlet_series(con, f_all, "week"),
         "outlet_health": lambda: queries.outlet_health(con, Filters(), 10),

@@ -1,5 +1,5 @@
 """The daily maintenance flow: data checks, alerts (silent outlets, failing feeds, spikes),
-compaction of the work database, publish."""
+settling the keyword rollup, compaction of the work database, publish."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from flows.lifecycle import final_state, run_name, timeout
 from flows.report import alerts_markdown, detect_alerts, emit_run_alerts, raise_alerts, report
 from flows.run import LOCK_TIMEOUT_S, RunOptions, load_inputs, writer_run
 from warehouse import ops
+from warehouse.rollups import settle_keywords
 
 
 @task(name="data-checks", cache_policy=NO_CACHE)
@@ -42,6 +43,20 @@ def alerts_task(con: duckdb.DuckDBPyConnection, run_id: str, source_ids: list[st
     logger = get_run_logger()
     found = detect_alerts(con, run_id, silence_sources=source_ids, silence_params=silence)
     return raise_alerts(con, run_id, found, logger)
+
+
+@task(name="settle-keywords", cache_policy=NO_CACHE)
+def settle_task(con: duckdb.DuckDBPyConnection) -> int:
+    """One row per key in the keyword rollup, in entity order again: load batches append
+    theirs at the end, which the Keywords page would otherwise read in full."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        rows = settle_keywords(con)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return rows
 
 
 @task(name="compact", cache_policy=NO_CACHE)
@@ -110,6 +125,7 @@ def maintenance(sources_file: str | None = None, data_dir: str | None = None,
             {"check": r.check_name, "source_id": r.source_id, "value": r.value,
              "threshold": r.threshold, "status": r.status} for r in results if r.status != OK])
         message = (f"{len(results)} checks, {failing} not ok; {len(fresh)} new alerts")
+        settle_task(run.db)
         run.finish("completed", message)
         sizes = (0, 0)
         compact_error: Exception | None = None

@@ -47,10 +47,14 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple]:
 
 
 # The entity-set masks depend on the order in which entities got their bits (a rebuild
-# renumbers them): compare the sets they stand for, each entity with its mentions.
+# renumbers them): compare the sets they stand for, each entity with its mentions. Load
+# batches append their own keyword rows (one key, several rows): compare the sums.
 _DECODED = {"rollup_daily_entity_sets": """
     SELECT day, source_id, language, articles, list_sort(list_zip(entities, mentions))
-    FROM rollup_daily_entity_sets"""}
+    FROM rollup_daily_entity_sets""",
+            "rollup_weekly_keywords": """
+    SELECT entity_id, week, language, term, sum(articles), sum(count)
+    FROM rollup_weekly_keywords GROUP BY ALL"""}
 
 
 def _rollups(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
@@ -90,13 +94,13 @@ def test_migration_backfills_an_existing_warehouse(scratch: Path) -> None:
     con = connect_writer(scratch)
     try:
         expected = _rollups(con)
-        # Undo 004-006 as far as data goes, then apply their SQL again: the backfills
-        # must rebuild the same rollups from the base tables.
+        # Undo 004-006 and 010 as far as data goes, then apply their SQL again: the
+        # backfills must rebuild the same rollups from the base tables.
         con.execute("BEGIN TRANSACTION")
         for t in (*ROLLUP_TABLES, "entity_bits"):
             con.execute(f"DROP TABLE {t} CASCADE")  # noqa: S608
         for version, _, sql in migrations():
-            if version in (4, 5, 6):
+            if version in (4, 5, 6, 10):
                 con.execute(sql)
         con.execute("COMMIT")
         assert _rollups(con) == expected
@@ -330,5 +334,58 @@ def test_sets_beyond_the_mask_bits_are_counted_from_the_mentions(
                     **queries.filter_params(Filters()), "entities": ents, "match": match,
                     "q": None, "limit": 5, "since": None, "matches": None})
                 pd.testing.assert_frame_equal(got, slow, check_dtype=False)
+    finally:
+        con.close()
+
+
+def test_keyword_terms_from_the_rollup_equal_the_article_level_query(
+        con: duckdb.DuckDBPyConnection) -> None:
+    # Windows ending on every weekday, of whole and partial weeks, shorter than a week,
+    # with and without a language filter (the rollup's own) and an outlet filter (read from
+    # the articles): the weekly rollup plus the edge days must count what reading every
+    # article's keywords counts.
+    last = con.execute("SELECT max(day) FROM daily_articles").fetchone()[0]
+    outlet = con.execute("SELECT source_id FROM daily_articles GROUP BY 1 "
+                         "ORDER BY sum(articles) DESC LIMIT 1").fetchone()[0]
+    checked = 0
+    for entity in ("japan", "nato"):
+        for days in (91, 28, 9, 3):
+            for shift in range(0, 7, 2 if days < 28 else 1):
+                end = last - timedelta(days=shift)
+                for extra in ({}, {"languages": ("en",)}, {"sources": (outlet,)}):
+                    f = Filters(start=end - timedelta(days=days - 1), end=end, **extra)
+                    got, w_arts, b_arts = queries.keyword_terms(con, f, entity)
+                    b_start, _ = queries.baseline_window(f.start, f.end)
+                    slow = queries.run(con, "keyword_terms_days", {
+                        **queries.filter_params(f.with_dates(b_start, f.end)),
+                        "window_start": f.start, "entity": entity})
+                    pd.testing.assert_frame_equal(got, slow, check_dtype=False)
+                    checked += int(not got.empty)
+    assert checked > 20
+
+
+def test_settling_the_keyword_rollup_keeps_its_sums(built_warehouse: BuiltWarehouse,
+                                                    tmp_path: Path) -> None:
+    path = tmp_path / "copy.duckdb"
+    shutil.copyfile(built_warehouse.published, path)
+    con = connect_writer(path)
+    try:
+        before = _rows(con, _DECODED["rollup_weekly_keywords"])
+        con.execute("BEGIN TRANSACTION")
+        # A batch appended again: keys with two rows, as after several load batches.
+        con.execute("INSERT INTO rollup_weekly_keywords SELECT * FROM rollup_weekly_keywords "
+                    "WHERE entity_id = 'japan'")
+        doubled = con.execute("SELECT count(*) FROM rollup_weekly_keywords").fetchone()[0]
+        rows = rollups.settle_keywords(con)
+        con.execute("COMMIT")
+        assert rows == len(before) < doubled
+        assert con.execute("SELECT count(DISTINCT (entity_id, week, language, term)) "
+                           "FROM rollup_weekly_keywords").fetchone()[0] == rows
+        after = {r[:4]: r[4:] for r in _rows(con, _DECODED["rollup_weekly_keywords"])}
+        for r in before:
+            assert after[r[:4]] == ((r[4] * 2, r[5] * 2) if r[0] == "japan" else r[4:])
+        order = [r[0] for r in con.execute("SELECT entity_id FROM rollup_weekly_keywords "
+                                           "ORDER BY rowid").fetchall()]
+        assert order == sorted(order)
     finally:
         con.close()

@@ -1,4 +1,4 @@
-"""Rollup tables (migrations 004-006): kept in step with the base tables at load time.
+"""Rollup tables (migrations 004-006, 010): kept in step with the base tables at load time.
 
 The dashboard's aggregate queries and the analyst views read these instead of scanning
 mentions, co_mentions and fetch_log, so their cost is bounded by days x outlets x
@@ -16,6 +16,13 @@ rows over the articles from ``$first`` on. Three things run that one definition:
 * the migrations that create the tables backfill them with the same rebuild statements
   (``rebuild_sql``, spliced in by ``warehouse.db.migrations``): a backfill is the rollup
   run again, so a change to a rollup's definition needs a migration that rebuilds it.
+
+``rollup_weekly_keywords`` (migration 010) is kept in entity order, not time order: its
+reader asks for one entity's weeks, and at 1M articles the table is larger than the
+keywords table (every entity of an article times each of its terms). A per-batch MERGE
+would read all of it, so batches append their own rows instead (a key may have several
+rows; readers sum), and ``settle_keywords`` folds them into one row per key in entity
+order again: every rebuild, and the maintenance flow.
 """
 
 from __future__ import annotations
@@ -30,7 +37,8 @@ import pyarrow as pa
 
 from warehouse.sql import registered, sql
 
-__all__ = ["ROLLUP_TABLES", "rebuild_rollups", "rebuild_sql", "update_rollups"]
+__all__ = ["ROLLUP_TABLES", "rebuild_rollups", "rebuild_sql", "settle_keywords",
+           "update_rollups"]
 
 # Rollup table -> its definition and MERGE in warehouse/queries/rollups/, in the order
 # they are maintained (the entity sets need the batch's entity bits first).
@@ -42,8 +50,12 @@ _ROLLUPS = {
     "rollup_daily_pairs": "daily_pairs",
     "rollup_daily_entity_sets": "daily_entity_sets",
     "rollup_run_fetches": "run_fetches",
+    "rollup_weekly_keywords": "weekly_keywords",
 }
 ROLLUP_TABLES = tuple(_ROLLUPS)
+# How a rebuild orders a rollup's rows (default: its first column, the day or week, as
+# routine loads append them).
+_ORDER = {"rollup_weekly_keywords": "entity_id, week"}
 
 # Bits of rollup_daily_entity_sets.entity_set (a HUGEINT; its sign bit unused, as bit_count
 # and the shifts are signed): entities first named after all are taken get a NULL bit, and
@@ -85,7 +97,8 @@ def rebuild_sql(tables: Iterable[str] = ROLLUP_TABLES) -> str:
                    else f"rollups/{name}")
         # Table names are this module's constants, never user input.
         statements += [f"DELETE FROM {table}",  # noqa: S608
-                       f"INSERT INTO {table} BY NAME SELECT * FROM ({rows}) ORDER BY 1"]  # noqa: S608
+                       f"INSERT INTO {table} BY NAME SELECT * FROM ({rows}) "  # noqa: S608
+                       f"ORDER BY {_ORDER.get(table, '1')}"]
     text = ";\n".join(s.strip() for s in statements) + ";\n"
     return re.sub(r"\$capacity\b", str(ENTITY_BITS), re.sub(r"\$first\b", "0", text))
 
@@ -97,6 +110,17 @@ def rebuild_rollups(con: duckdb.DuckDBPyConnection) -> None:
     snapshot never see half-rebuilt rollups.
     """
     con.execute(rebuild_sql())
+
+
+def settle_keywords(con: duckdb.DuckDBPyConnection) -> int:
+    """Fold the rows load batches appended to rollup_weekly_keywords into one row per key,
+    written in entity order (readers of one entity then skip the rest by zone map).
+
+    Reads only the rollup itself, not the base tables. Runs in the caller's transaction
+    when there is one. Returns the rows it holds afterwards.
+    """
+    con.execute(sql("rollups/settle_keywords"))
+    return int(con.execute("SELECT count(*) FROM rollup_weekly_keywords").fetchone()[0])
 
 
 def _fetch_table(rows: Sequence[FetchRow]) -> pa.Table:

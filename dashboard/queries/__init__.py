@@ -11,8 +11,9 @@ run.
 Speed: aggregates read the rollup tables (migrations 004-006), whose size is bounded by
 days x outlets x entities (or the distinct sets of entities articles name), so they take
 about the same time in a warehouse ten times larger. Listings (newest first, with a LIMIT)
-first ask the rollups how far back the newest rows go and then read only those days. What
-still grows with the warehouse: text search, keyword statistics over a window, and sets of
+first ask the rollups how far back the newest rows go and then read only those days. Keyword
+statistics read the weekly keyword rollup (migration 010), the edge days of a window that
+do not fill a week from the articles. What still grows with the warehouse: text search, and sets of
 three or more entities containing one first named after the entity-set masks' 127 bits
 were taken (article-level set logic).
 """
@@ -212,7 +213,10 @@ def keyword_terms(con: duckdb.DuckDBPyConnection, filters: Filters, entity: str
     """Terms of the articles naming ``entity`` in the window and the baseline before it.
 
     Returns (terms, window_articles, baseline_articles); terms has columns term,
-    window_docs, window_count, baseline_docs, baseline_count.
+    window_docs, window_count, baseline_docs, baseline_count, most window_docs first.
+    Whole ISO weeks come from the keyword rollup (migration 010), so a window costs its
+    weeks, not its articles; the days at the edges that do not fill a week, and any outlet
+    or country filter (the rollup has no outlet), are read from the articles.
     """
     if filters.start is None or filters.end is None:
         raise ValueError("keyword_terms needs a dated window")
@@ -220,8 +224,54 @@ def keyword_terms(con: duckdb.DuckDBPyConnection, filters: Filters, entity: str
     params = {**filter_params(filters.with_dates(b_start, filters.end)),
               "window_start": filters.start, "entity": entity}
     sizes = run(con, "keyword_sizes", params).iloc[0]
-    return (run(con, "keyword_terms", params), int(sizes["window_articles"]),
-            int(sizes["baseline_articles"]))
+    return (_term_counts(con, params, b_start, filters.start, filters.end),
+            int(sizes["window_articles"]), int(sizes["baseline_articles"]))
+
+
+def whole_weeks(first: date, last: date) -> tuple[date, date] | None:
+    """The Mondays of the first and last ISO week lying wholly inside [first, last]."""
+    monday = first + timedelta(days=(7 - first.weekday()) % 7)
+    sunday = last - timedelta(days=(last.weekday() + 1) % 7)
+    return (monday, sunday - timedelta(days=6)) if monday + timedelta(days=6) <= sunday \
+        else None
+
+
+def week_edges(first: date, last: date, weeks: tuple[date, date] | None
+               ) -> list[tuple[date, date]]:
+    """The days of [first, last] outside ``weeks`` (whole_weeks' result), as ranges."""
+    if weeks is None:
+        return [(first, last)]
+    out = []
+    if first < weeks[0]:
+        out.append((first, weeks[0] - timedelta(days=1)))
+    if weeks[1] + timedelta(days=6) < last:
+        out.append((weeks[1] + timedelta(days=7), last))
+    return out
+
+
+def _term_counts(con: duckdb.DuckDBPyConnection, params: dict[str, Any], b_start: date,
+                 w_start: date, end: date) -> pd.DataFrame:
+    if params["sources"] or params["countries"]:
+        return run(con, "keyword_terms_days", params)
+    b_end = w_start - timedelta(days=1)
+    b_weeks = whole_weeks(b_start, b_end) if b_start <= b_end else None
+    w_weeks = whole_weeks(w_start, end)
+    edges: list[tuple[date, date]] = []
+    for lo, hi in [*(week_edges(b_start, b_end, b_weeks) if b_start <= b_end else []),
+                   *week_edges(w_start, end, w_weeks)]:
+        # Edge days on both sides of the window's start are one range: at most three.
+        if edges and edges[-1][1] + timedelta(days=1) == lo:
+            edges[-1] = (edges[-1][0], hi)
+        else:
+            edges.append((lo, hi))
+    bounds: dict[str, Any] = {"baseline_from": b_weeks and b_weeks[0],
+                              "baseline_to": b_weeks and b_weeks[1],
+                              "window_from": w_weeks and w_weeks[0],
+                              "window_to": w_weeks and w_weeks[1]}
+    for i, x in enumerate("abc"):
+        lo, hi = edges[i] if i < len(edges) else (None, None)
+        bounds[f"edge_{x}_from"], bounds[f"edge_{x}_to"] = lo, hi
+    return run(con, "keyword_terms", {**params, **bounds})
 
 
 def kwic_articles(con: duckdb.DuckDBPyConnection, filters: Filters, entity: str, term: str,
