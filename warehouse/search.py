@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import duckdb
-import pyarrow as pa
 import tantivy
 
 from blocwatch import fulltext
@@ -41,7 +40,6 @@ from blocwatch.query import (
     parse,
 )
 from blocwatch.taxonomy import Taxonomy
-from warehouse.sql import registered
 from warehouse.textindex import SCHEMA, open_published
 
 __all__ = ["Filters", "Period", "SeriesRow", "articles_total", "compile_text", "highlight",
@@ -223,11 +221,13 @@ def articles_total(searcher: tantivy.Searcher, plan: Plan, filters: Filters | No
                                limit=1).count)
 
 
+# Point lookups by primary key: an IN list of constants is an index scan, where a join with
+# the hits would read every article's text. Only the number of placeholders varies.
 _ARTICLES_SQL = """
 SELECT a.article_id, a.title, a.source_id, coalesce(s.name, a.source_id) AS outlet,
        a.published, a.url, a.language, a.text
-FROM articles a JOIN hits h USING (article_id) LEFT JOIN sources s USING (source_id)
-ORDER BY h.rank
+FROM articles a LEFT JOIN sources s USING (source_id)
+WHERE a.article_id IN ({marks})
 """
 
 
@@ -246,12 +246,11 @@ def query_articles(con: duckdb.DuckDBPyConnection, searcher: tantivy.Searcher, p
     ids = searcher.fast_field_values("article_id", addresses) if addresses else []
     if not ids:
         return int(result.count), [], {}
-    hits = pa.table({"article_id": pa.array(ids, pa.int64()),
-                     "rank": pa.array(range(len(ids)), pa.int32())})
-    with registered(con, hits=hits):
-        cur = con.execute(_ARTICLES_SQL)
-        names = [d[0] for d in cur.description]
-        records = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+    cur = con.execute(_ARTICLES_SQL.format(marks=", ".join("?" * len(ids))), ids)
+    names = [d[0] for d in cur.description]
+    rank = {aid: i for i, aid in enumerate(ids)}
+    records = sorted((dict(zip(names, r, strict=True)) for r in cur.fetchall()),
+                     key=lambda r: rank[r["article_id"]])
     rows, marks = [], {}
     for r in records:
         text, language = r.pop("text"), r["language"]
