@@ -275,3 +275,28 @@ def test_a_running_query_shows_progress_and_can_be_cancelled(dashboard: Dashboar
     page.get_by_text("1 rows").first.wait_for(timeout=15_000)
     settle(page)
     no_exception(page)
+
+
+# Where a heatmap cell is drawn, from the figure's own axes (categories are numbered 0..n-1).
+CELL_AT = """([col, row]) => { const gd = document.querySelector('.js-plotly-plot');
+    const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+    const r = gd.getBoundingClientRect();
+    return {x: r.left + xa._offset + xa.l2p(xa._categories.indexOf(col)),
+            y: r.top + ya._offset + ya.l2p(ya._categories.indexOf(row))}; }"""
+
+
+def test_clicking_a_heatmap_cell_lists_the_pairs_articles(dashboard: Dashboard,
+                                                          page) -> None:  # noqa: ANN001
+    open_page(page, dashboard.url, "/co-mentions?entities=china,japan,nato,united_states")
+    page.wait_for_selector(".js-plotly-plot .main-svg")
+    at = page.evaluate(CELL_AT, ["NATO", "Japan"])
+    # Plotly takes a click for the point it is hovering: hover, wait for its label, click.
+    page.mouse.move(at["x"] - 3, at["y"] - 3)
+    page.mouse.move(at["x"], at["y"])
+    page.locator(".hoverlayer .hovertext", has_text="Japan × NATO").wait_for()
+    page.mouse.click(at["x"], at["y"])
+    page.wait_for_function("() => new URLSearchParams(location.search).get('pair') "
+                           "=== 'japan|nato'")
+    page.get_by_text("articles naming both Japan and NATO").first.wait_for()
+    settle(page)
+    no_exception(page)

@@ -673,3 +673,58 @@ def test_articles_keep_the_opened_article_when_the_list_changes(
     else:
         assert _opened(at) is None
         assert not headings
+
+
+# --- Co-mentions: the pair in the URL (issue 16) -------------------------------------------
+
+def test_co_mentions_pair_comes_back_from_the_url(scene: Scene, con: duckdb.DuckDBPyConnection,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    ents = ["china", "japan", "nato", "united_states"]
+    counts = {(a, b): n for a, b, n in _q(con, """
+        SELECT c.entity_a, c.entity_b, count(*) FROM co_mentions c
+        JOIN articles a USING (article_id)
+        WHERE a.published BETWEEN ? AND ? AND a.duplicate_of IS NULL
+          AND list_contains(?, a.source_id) AND list_contains(?, c.entity_a)
+          AND list_contains(?, c.entity_b)
+        GROUP BY ALL""", [scene.start, scene.end, list(scene.outlets), ents, ents])}
+    assert len(counts) >= 2
+    # Not the busiest pair: that one is shown anyway, link or no link.
+    a, b = sorted(counts, key=lambda k: (-counts[k], k))[1]
+    at = run_page("co_mentions", scene.data_dir, monkeypatch,
+                  **scene_params(scene, entities=",".join(ents), pair=f"{b}|{a}"))
+    assert at.selectbox(key="cm_pair").value == f"{a}|{b}"
+    assert len(frame(at, "same_sentence", "title")) == counts[(a, b)]
+    other = sorted(counts, key=lambda k: (-counts[k], k))[0]
+    at.selectbox(key="cm_pair").set_value("|".join(other)).run()
+    assert_ok(at)
+    assert "pair" not in at.query_params  # the default pair needs no parameter
+    at.selectbox(key="cm_pair").set_value(f"{a}|{b}").run()
+    assert at.query_params["pair"] in (f"{a}|{b}", [f"{a}|{b}"])
+
+
+def test_co_mention_network_stays_readable_at_twelve_entities(
+        scene: Scene, con: duckdb.DuckDBPyConnection,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    at = run_page("co_mentions", scene.data_dir, monkeypatch)  # the 12 most co-mentioned
+    heat, net = figure(at, 0), figure(at, 1)
+    by_name = dict(_q(con, "SELECT name, entity_id FROM entities"))
+    ids = [by_name[n] for n in heat["data"][0]["x"]]
+    assert len(ids) == 12
+    pairs = _q(con, """
+        SELECT count(*) FROM (SELECT DISTINCT c.entity_a, c.entity_b FROM co_mentions c
+        JOIN articles a USING (article_id) WHERE a.duplicate_of IS NULL
+          AND a.published IS NOT NULL
+          AND list_contains(?, c.entity_a) AND list_contains(?, c.entity_b))""",
+               [ids, ids])[0][0]
+    assert pairs > 24, "the demo corpus co-mentions most of the 12"
+    edges = [t for t in net["data"] if t.get("mode") == "lines"]
+    assert len(edges) == 24  # twice the entities, the strongest first
+    nodes = net["data"][-1]
+    places = dict(zip(nodes["text"], nodes["textposition"], strict=True))
+    xs = dict(zip(nodes["text"], values(nodes["x"]), strict=True))
+    assert all(places[n].endswith("left") for n, x in xs.items() if x < -0.5)
+    assert all(places[n].endswith("right") for n, x in xs.items() if x > 0.5)
+    at.slider(key="cm_edges").set_value(pairs).run()
+    assert_ok(at)
+    assert len([t for t in figure(at, 1)["data"] if t.get("mode") == "lines"]) == pairs
+    assert at.query_params["edges"] in (str(pairs), [str(pairs)])
