@@ -728,3 +728,37 @@ def test_co_mention_network_stays_readable_at_twelve_entities(
     assert_ok(at)
     assert len([t for t in figure(at, 1)["data"] if t.get("mode") == "lines"]) == pairs
     assert at.query_params["edges"] in (str(pairs), [str(pairs)])
+
+
+# --- Compare: sets and groups in the URL, one y-scale (issue 16) ---------------------------
+
+def test_compare_reopens_sets_and_groups_from_a_shared_link(
+        scene: Scene, con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch) -> None:
+    a, b = scene.outlets[0], list(scene.outlets[1:])
+    params = scene_params(scene, split="groups", measure="articles", set1="japan,nato",
+                          setmatch="all", group1=a, name1="First", group2=",".join(b))
+    params.pop("outlets")
+    at = run_page("compare", scene.data_dir, monkeypatch, **params)
+    assert not [i.value for i in at.info if "at least two groups" in i.value]
+    summary = frame(at, "panel", "line", "all_articles", without=("period",))
+    both = {g: _q(con, """
+        SELECT count(*) FROM articles x
+        WHERE x.published BETWEEN ? AND ? AND x.duplicate_of IS NULL
+          AND list_contains(?, x.source_id)
+          AND (SELECT count(*) FROM mentions m WHERE m.article_id = x.article_id
+               AND m.entity_id IN ('japan', 'nato')) = 2""",
+                    [scene.start, scene.end, outlets])[0][0]
+            for g, outlets in (("First", [a]), ("Group 2", b))}
+    assert {r.panel: r.articles for r in summary.itertuples()} == both
+    assert set(summary["line"]) == {"Japan + NATO"}
+    # Every panel on one y-scale, rows included.
+    layout = figure(at)["layout"]
+    axes = [k for k in layout if k.startswith("yaxis")]
+    assert len(axes) >= 2 and all(layout[k].get("matches") == "y" for k in axes
+                                  if k != "yaxis")
+    # Editing a group writes it back to the URL.
+    at.multiselect(key="cmp_group1").set_value(b[:1]).run()
+    assert_ok(at)
+    qp = {k: v[0] if isinstance(v, list) else v for k, v in at.query_params.items()}
+    assert (qp["group1"], qp["name1"], qp["group2"], qp["set1"], qp["setmatch"]) == (
+        a, "First", b[0], "japan,nato", "all")

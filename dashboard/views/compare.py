@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pandas as pd
 import streamlit as st
 
@@ -26,9 +28,32 @@ period = c3.radio("Period", PERIODS, key="cmp_period", horizontal=True)
 for param, value, default in (("split", split, "country"), ("measure", measure, "share"),
                               ("period", period, "month")):
     ui.mirror(param, value, default)
+if "cmp_same_y" not in st.session_state:
+    st.session_state["cmp_same_y"] = st.query_params.get("yscale") != "own"
+same_scale = st.toggle("Same y-scale in every panel", key="cmp_same_y",
+                       help="Off: each panel scaled to its own lines, to read the shape of a "
+                            "small outlet group's coverage (heights then differ in meaning).")
+ui.mirror("yscale", "shared" if same_scale else "own", "shared")
 
 all_entities = sorted(ctx.names, key=lambda e: ctx.names[e].lower())
-with st.expander("Lines: entities, or entity sets such as Japan + NATO", expanded=False):
+
+
+def _url_ids(key: str, param: str, allowed: Iterable[str]) -> list[str]:
+    """Seed a multiselect from the URL's comma-separated ids (unknown ids dropped)."""
+    if key not in st.session_state:
+        known = set(allowed)
+        raw = (st.query_params.get(param) or "")[:2000]
+        st.session_state[key] = [x for x in dict.fromkeys(raw.split(",")) if x in known]
+    return list(st.session_state[key])
+
+
+# Entity sets and outlet groups live in the URL like every other setting, so a shared link
+# reopens the same comparison: ?set1=japan,nato&setmatch=all&split=groups
+# &group1=kyodo,nhk&name1=Japanese&group2=tass,ria&name2=Russian state
+seeded_sets = [_url_ids(f"cmp_set{i}", f"set{i + 1}", ctx.names) for i in range(3)]
+ui.url_choice("cmp_match", "setmatch", MATCHES, "any")
+with st.expander("Lines: entities, or entity sets such as Japan + NATO",
+                 expanded=any(seeded_sets)):
     st.caption("Leave the sets empty to draw one line per entity chosen in the sidebar. "
                "A set counts the articles naming any (or all) of its entities.")
     match = st.radio("An article counts for a set when it names", MATCHES, horizontal=True,
@@ -38,6 +63,9 @@ with st.expander("Lines: entities, or entity sets such as Japan + NATO", expande
     sets = [set_cols[i].multiselect(f"Set {i + 1}", all_entities, key=f"cmp_set{i}",
                                     format_func=lambda e: ctx.names.get(e, e))
             for i in range(3)]
+for i, chosen in enumerate(sets):
+    ui.mirror(f"set{i + 1}", ",".join(chosen), "")
+ui.mirror("setmatch", match, "any")
 sets = [s for s in sets if s]
 if sets:
     line_sets = sets
@@ -50,16 +78,25 @@ else:
     labels = [ctx.names.get(e, e) for e in keys]
 
 groups: list[tuple[str, list[str]]] = []
+if split != "groups":
+    for i in range(4):  # groups only say something under "outlet groups"
+        ui.mirror(f"group{i + 1}", "", "")
+        ui.mirror(f"name{i + 1}", "", "")
 if split == "groups":
     st.caption("Define up to four outlet groups (e.g. Russian state media versus Japanese "
                "outlets); each becomes a panel. Sidebar outlet filters still apply.")
     gcols = st.columns(4)
     for i in range(4):
-        name = gcols[i].text_input(f"Group {i + 1} name", value=f"Group {i + 1}",
-                                   key=f"cmp_gname{i}")
+        if f"cmp_gname{i}" not in st.session_state:
+            st.session_state[f"cmp_gname{i}"] = (
+                (st.query_params.get(f"name{i + 1}") or "").strip()[:60] or f"Group {i + 1}")
+        _url_ids(f"cmp_group{i}", f"group{i + 1}", ctx.source_names)
+        name = gcols[i].text_input(f"Group {i + 1} name", key=f"cmp_gname{i}", max_chars=60)
         members = gcols[i].multiselect(f"Group {i + 1} outlets", list(ctx.source_names),
                                        key=f"cmp_group{i}",
                                        format_func=lambda s: ctx.source_names.get(s, s))
+        ui.mirror(f"group{i + 1}", ",".join(members), "")
+        ui.mirror(f"name{i + 1}", name.strip(), f"Group {i + 1}")
         if members:
             groups.append((name.strip() or f"Group {i + 1}", members))
     if len(groups) < 2:
@@ -90,6 +127,12 @@ with ui.guard():
     frame = analysis.trend_frame(series, labels, keys, measure)
     fig = charts.small_multiples_figure(frame, measure, period, ctx.colors, panel_title,
                                         panel_names)
+    if same_scale:
+        # Every panel on the first panel's scale, across rows too (make_subplots shares
+        # a y-axis only along a row): equal heights mean equal values everywhere.
+        fig.update_yaxes(matches="y")
+    else:
+        fig.update_yaxes(matches=None, showticklabels=True)
     table = frame.rename(columns={"label": "line", "total": "all_articles"})[
         ["panel", "period", "line", "articles", "mentions", "all_articles", "share"]]
     ui.chart(fig, table, "compare")
