@@ -79,12 +79,13 @@ def _word_code(language: str | None) -> str:
 def word_terms(word: str, language: str | None) -> tuple[str, ...]:
     """The terms of one word of the word pattern (lowercased, as analysis.fast_words
     gives it): its base form, or its parts' base forms when it is hyphenated."""
-    code = _word_code(language)
-    memo = _WORD_MEMO.get(code)
+    # Keyed by the language as given: the code is worked out only for a word not seen yet.
+    memo = _WORD_MEMO.get(language or "")
     if memo is None:
-        memo = _WORD_MEMO[code] = {}
+        memo = _WORD_MEMO[language or ""] = {}
     found = memo.get(word)
     if found is None:
+        code = _word_code(language)
         if len(memo) >= _MEMO_LIMIT:
             memo.clear()
         forms = analysis.word_forms(code)

@@ -118,7 +118,8 @@ def test_series_and_listing(warehouse: Warehouse, taxonomy: Taxonomy) -> None:
         start=date(2026, 1, 2), end=date(2026, 1, 7), languages=("ru",)))
     assert [(r.period, r.articles, r.total) for r in filtered] == [
         (date(2026, 1, 7), 1, 1)]
-    total, rows, marks = search.query_articles(con, searcher, plan, limit=2, offset=1)
+    total, rows, marks = search.query_articles(con, searcher, plan, limit=2, offset=1,
+                                              with_text=True)
     assert total == 4
     assert [r["url"].rsplit("/", 1)[1] for r in rows] == ["a7", "a2"]  # newest first
     a7 = next(r for r in rows if r["url"].endswith("a7"))

@@ -225,20 +225,24 @@ def articles_total(searcher: tantivy.Searcher, plan: Plan, filters: Filters | No
 # the hits would read every article's text. Only the number of placeholders varies.
 _ARTICLES_SQL = """
 SELECT a.article_id, a.title, a.source_id, coalesce(s.name, a.source_id) AS outlet,
-       a.published, a.url, a.language, a.text
+       a.published, a.url, a.language, {text}
 FROM articles a LEFT JOIN sources s USING (source_id)
-WHERE a.article_id IN ({marks})
+WHERE a.article_id BETWEEN ? AND ? AND a.article_id IN ({marks})
 """
 
 
 def query_articles(con: duckdb.DuckDBPyConnection, searcher: tantivy.Searcher, plan: Plan,
-                   filters: Filters | None = None, limit: int = 50, offset: int = 0
+                   filters: Filters | None = None, limit: int = 50, offset: int = 0,
+                   with_text: bool = False
                    ) -> tuple[int, list[dict[str, Any]], dict[int, dict[str, list[
                        tuple[int, int]]]]]:
     """(total, rows, highlights): the matching articles newest first (``limit`` from
-    ``offset``): article_id, title, source_id, outlet, published, url, language; and per
-    article id the (start, end) character spans of the query's words in ``title`` and
-    ``text``."""
+    ``offset``): article_id, title, source_id, outlet, published, url, language (and
+    ``text`` with ``with_text``); and per article id the (start, end) character spans of
+    the query's words in ``title`` (and ``text`` with ``with_text``).
+
+    A list shows headlines: marking a whole text costs about a millisecond per article,
+    so it is done for the texts asked for (or one at a time, ``highlight``)."""
     result = searcher.search(_filtered(tantivy_query(plan), filters or Filters()),
                              limit=limit, offset=offset, order_by_field="day",
                              count=True)
@@ -246,7 +250,10 @@ def query_articles(con: duckdb.DuckDBPyConnection, searcher: tantivy.Searcher, p
     ids = searcher.fast_field_values("article_id", addresses) if addresses else []
     if not ids:
         return int(result.count), [], {}
-    cur = con.execute(_ARTICLES_SQL.format(marks=", ".join("?" * len(ids))), ids)
+    # the range lets DuckDB skip row groups by their min/max before testing the list
+    cur = con.execute(_ARTICLES_SQL.format(marks=", ".join("?" * len(ids)),
+                                           text="a.text" if with_text else "NULL AS text"),
+                      [min(ids), max(ids), *ids])
     names = [d[0] for d in cur.description]
     rank = {aid: i for i, aid in enumerate(ids)}
     records = sorted((dict(zip(names, r, strict=True)) for r in cur.fetchall()),
@@ -254,8 +261,11 @@ def query_articles(con: duckdb.DuckDBPyConnection, searcher: tantivy.Searcher, p
     rows, marks = [], {}
     for r in records:
         text, language = r.pop("text"), r["language"]
-        marks[int(r["article_id"])] = {"title": highlight(plan, r["title"] or "", language),
-                                       "text": highlight(plan, text or "", language)}
+        mark = {"title": highlight(plan, r["title"] or "", language)}
+        if with_text:
+            r["text"] = text
+            mark["text"] = highlight(plan, text or "", language)
+        marks[int(r["article_id"])] = mark
         rows.append(r)
     return int(result.count), rows, marks
 
@@ -268,6 +278,9 @@ def _positive_leaves(plan: Plan) -> list[Seq | Char | Caps]:
     if isinstance(plan, AllOf | AnyOf):
         return [leaf for p in plan.items for leaf in _positive_leaves(p)]
     return []  # what a NOT excludes is not in the article
+
+
+_WORD_RE = re.compile(r"[^\W\d_][\w'’‐‑-]*")
 
 
 @functools.lru_cache(maxsize=1024)
@@ -297,14 +310,17 @@ def highlight(plan: Plan, text: str, language: str | None) -> list[tuple[int, in
     cjk = [t for t in wanted if fulltext.is_cjk(t)]
     # CJK terms are bigrams of the query's characters: mark the query word itself.
     literal += cjk
-    for m in re.finditer(r"[^\W\d_][\w'’‐‑-]*", text):
-        word = m.group(0)
-        if fulltext.is_cjk(word[0]):
-            continue
-        terms = fulltext.word_terms(word.lower(), language)
-        if any(t in wanted for t in terms) or any(t.startswith(p) for t in terms
-                                                  for p in prefixes):
-            spans.append(m.span())
+    if wanted.difference(cjk) or prefixes:
+        decided: dict[str, bool] = {}  # a text repeats its words: decide each once
+        for m in _WORD_RE.finditer(text):
+            key = m.group(0).lower()
+            hit = decided.get(key)
+            if hit is None:
+                terms = () if fulltext.is_cjk(key[0]) else fulltext.word_terms(key, language)
+                hit = decided[key] = any(t in wanted for t in terms) or any(
+                    t.startswith(p) for t in terms for p in prefixes)
+            if hit:
+                spans.append(m.span())
     for lit in literal:
         spans.extend(m.span() for m in _token_re(lit).finditer(text))
     for word in exact:  # an acronym as written: US, not us
