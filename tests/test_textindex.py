@@ -239,3 +239,39 @@ def test_cli_query_counts_and_refuses_bad_syntax(built_warehouse: BuiltWarehouse
     assert listed.returncode == 0, listed.stderr
     assert listed.stdout.startswith(f"{len(built_warehouse.ledger['articles'])} matching "
                                     f"articles, the first 3:")
+
+
+def test_a_story_merged_by_a_later_article_is_counted_once(tmp_path: Path) -> None:
+    """B's story is renamed when C, similar to both A and B, joins them: the index's story
+    field follows, so the three count as one story."""
+    from blocwatch import dedup
+
+    def words(prefix: str, n: int) -> str:
+        return " ".join(f"{prefix}{i}" for i in range(n))
+
+    x1, shared, x2 = words("alpha", 40), words("common", 50), words("beta", 40)
+    texts = {"A": f"{x1} {shared}", "B": f"{shared} {x2}", "C": f"{x1} {shared} {x2}"}
+    con = connect_writer(tmp_path / "work.duckdb")
+    con.execute("INSERT INTO sources (source_id, name, updated_at) "
+                "VALUES ('wire', 'Wire', now())")
+
+    def rec(name: str) -> ArticleRecord:
+        r = record(name, "en", f"Story {name}", texts[name], date(2026, 3, 2))
+        r.signature = dedup.signature(texts[name])
+        return r
+
+    load(con, [rec("A"), rec("B")])
+    publish(con, tmp_path / "work.duckdb", tmp_path / "blocwatch.duckdb")
+    load(con, [rec("C")])
+    publish(con, tmp_path / "work.duckdb", tmp_path / "blocwatch.duckdb")
+    # the warehouse merged them (the premise): one story of three articles
+    assert con.execute("SELECT count(DISTINCT story_id), count(*) FROM articles"
+                       ).fetchone() == (1, 3)
+    con.close()
+    db = tmp_path / "blocwatch.duckdb"
+    reader = connect_reader(db)
+    searcher = search.open_searcher(reader, db)
+    rows = search.query_series(reader, searcher, search.compile_text("common7", reader, None),
+                               "day")
+    assert [(r.period, r.articles, r.stories) for r in rows] == [(date(2026, 3, 2), 3, 1)]
+    reader.close()

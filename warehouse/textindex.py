@@ -204,7 +204,10 @@ def _add(writer: Any, con: duckdb.DuckDBPyConnection, statement: str, params: li
     n, last = 0, 0
     for row in _rows(con, statement, params):
         if replace:
-            writer.delete_documents_by_term("article_id", int(row[0]))
+            # By query: delete_documents_by_term makes a signed term of a Python int,
+            # which matches no unsigned article_id (tests/test_textindex.py, story merge).
+            writer.delete_documents_by_query(
+                tantivy.Query.term_query(SCHEMA, "article_id", int(row[0])))
         writer.add_document(_document(row))
         n += 1
         last = max(last, int(row[0]))
