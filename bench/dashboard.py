@@ -53,8 +53,15 @@ GOAL_RATIO = 1.3
 # The app root's own record of its script run (as tests/test_dashboard_browser.py waits).
 IDLE = ('[data-testid="stApp"][data-test-connection-state="CONNECTED"]'
         '[data-test-script-state="notRunning"]')
-CHARTS_DRAWN = """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
-                         .every(c => c.querySelector('.js-plotly-plot .main-svg'))"""
+# Every chart's container (ui.chart keys them chart_<name>) holds a drawn Plotly figure. Not
+# "every stPlotlyChart": Streamlit loads the Plotly component lazily, and before it mounts
+# there is no stPlotlyChart at all, so that test would pass on a page with no chart yet.
+CHARTS_DRAWN = """() => [...document.querySelectorAll(
+    '[data-testid="stElementContainer"][class*="st-key-chart_"]')]
+    .every(c => c.querySelector('.js-plotly-plot .main-svg'))"""
+# What else a page must have drawn: the map's countries arrive after its outline is loaded.
+DRAWN = {"map": ".js-plotly-plot .choroplethlayer path.choroplethlocation"}
+NEXT_FRAME = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
 # Before a click: record every change of the run state, so the wait below sees that a
 # rerun started and ended however short it was (polling could miss a 50 ms "running").
 WATCH_RUNS = """() => {
@@ -70,7 +77,8 @@ RERUN_DONE = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
   return (window.__bwStates || []).includes('running')
     && app.getAttribute('data-test-script-state') === 'notRunning'
-    && [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+    && [...document.querySelectorAll(
+         '[data-testid="stElementContainer"][class*="st-key-chart_"]')]
          .every(c => c.querySelector('.js-plotly-plot .main-svg'));
 }"""
 
@@ -112,21 +120,31 @@ def dashboard_server(data_dir: Path, log: Path) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
 
 
-def _navigate(pg: Any, url: str) -> float:  # noqa: ANN401 - playwright's Page
+def drawn(pg: Any, page: str) -> None:  # noqa: ANN401 - playwright's Page
+    """Wait until the page's run is over and all it draws is on screen (then two frames,
+    so a figure React has just handed to Plotly is painted)."""
+    pg.locator(IDLE).wait_for(state="attached")
+    pg.wait_for_function(CHARTS_DRAWN, polling="raf")
+    if page in DRAWN:
+        pg.locator(DRAWN[page]).first.wait_for(state="attached")
+    pg.evaluate(NEXT_FRAME)
+
+
+def _navigate(pg: Any, url: str, page: str) -> float:  # noqa: ANN401
     t = time.perf_counter()
     pg.goto(url)
-    pg.locator(IDLE).wait_for(state="attached")
-    pg.wait_for_function(CHARTS_DRAWN)
+    drawn(pg, page)
     return time.perf_counter() - t
 
 
-def _change_filter(pg: Any, preset: str) -> float:  # noqa: ANN401
+def _change_filter(pg: Any, page: str, preset: str) -> float:  # noqa: ANN401
     button = pg.locator(f'[data-testid="stSidebar"] .st-key-preset_{preset} button').first
     button.wait_for()
     pg.evaluate(WATCH_RUNS)
     t = time.perf_counter()
     button.click()
     pg.wait_for_function(RERUN_DONE, polling="raf")
+    drawn(pg, page)
     return time.perf_counter() - t
 
 
@@ -151,7 +169,7 @@ def run(sizes: list[int], rounds: int, work: Path, pages: list[str],
         pg = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
         pg.set_default_timeout(180_000)
         for n in sizes:  # the first run of a server imports and opens: not a sample
-            _navigate(pg, urls[n] + "/")
+            _navigate(pg, urls[n] + "/", "trends")
         for page in pages:
             log(f"page {page}")
             for r in range(rounds):
@@ -159,9 +177,9 @@ def run(sizes: list[int], rounds: int, work: Path, pages: list[str],
                 to = (last - timedelta(days=7 * r + 1)).isoformat()
                 for n in sizes:
                     url = f"{urls[n]}{PAGES[page]}?to={to}"
-                    samples[n][page]["navigation"].append(_navigate(pg, url))
+                    samples[n][page]["navigation"].append(_navigate(pg, url, page))
                     samples[n][page]["filter_change"].append(
-                        _change_filter(pg, PRESETS[r % len(PRESETS)]))
+                        _change_filter(pg, page, PRESETS[r % len(PRESETS)]))
     return summarise(samples, sizes, built, rounds)
 
 

@@ -14,7 +14,7 @@ import os
 import sys
 from pathlib import Path
 
-from bench.dashboard import CHARTS_DRAWN, CHROMIUM, CHROMIUM_ARGS, IDLE
+from bench.dashboard import CHROMIUM, CHROMIUM_ARGS, drawn
 from bench.harness import BIN, REPO, child_process, free_port, wait_http
 
 # file name -> URL path and query: each page on a view worth showing.
@@ -45,8 +45,7 @@ def take(data_dir: Path, out: Path) -> list[Path]:
             pg.set_default_timeout(120_000)
             for name, path in SHOTS.items():
                 pg.goto(base + path)
-                pg.locator(IDLE).wait_for(state="attached")
-                pg.wait_for_function(CHARTS_DRAWN)
+                drawn(pg, name)
                 pg.locator("h1").first.wait_for()
                 target = out / f"{name}.png"
                 pg.screenshot(path=str(target), full_page=False)

@@ -65,7 +65,7 @@ with ui.guard():
         "message": found["message"].to_numpy(),
         "articles_link": [_link(r) for r in found.itertuples()],
         "outlet_link": [ui.page_url("sources-runs", {"outlets": s}) if isinstance(s, str)
-                        else None for s in found["source_id"]],
+                        else "" for s in found["source_id"]],
         "raised_at": found["raised_at"].to_numpy(),
         "alert_key": found["alert_key"].to_numpy(),
     })
