@@ -262,6 +262,7 @@ def test_alerts_page_lists_every_kind_with_links(scene: Scene, tmp_path: Path,
     assert {(r.kind, r.subject, r.articles_link) for r in table.itertuples()} == want
     links = dict(zip(table["subject"], table["outlet_link"], strict=True))
     assert links[names[failing]] == f"/sources-runs?outlets={failing}"
+    assert links[entity_names[spikes[0][0]]] == ""  # no "None" where a spike has no outlet
     assert [m.value for m in at.metric] == [str(len(spikes)), "1", "1"]
     at.multiselect(key="al_kinds").set_value(["silent_source"]).run()
     assert_ok(at)
