@@ -300,3 +300,19 @@ def test_clicking_a_heatmap_cell_lists_the_pairs_articles(dashboard: Dashboard,
     page.get_by_text("articles naming both Japan and NATO").first.wait_for()
     settle(page)
     no_exception(page)
+
+
+# Titles that run past their chart's right edge (Plotly clips them there).
+TITLES_CUT = """() => [...document.querySelectorAll('.js-plotly-plot')].flatMap(gd => {
+    const svg = gd.querySelector('.main-svg').getBoundingClientRect();
+    return [...gd.querySelectorAll('.gtitle')].filter(t =>
+        t.getBoundingClientRect().right > svg.right + 1).map(t => t.textContent); })"""
+
+
+def test_keyword_chart_titles_fit_their_charts(dashboard: Dashboard,
+                                               page) -> None:  # noqa: ANN001
+    open_page(page, dashboard.url, "/keywords?entities=japan,nato&entity=japan")
+    page.wait_for_selector(".js-plotly-plot .gtitle")
+    no_exception(page)
+    assert page.locator(".js-plotly-plot").count() == 2  # top and rising terms
+    assert page.evaluate(TITLES_CUT) == []

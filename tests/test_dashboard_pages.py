@@ -762,3 +762,35 @@ def test_compare_reopens_sets_and_groups_from_a_shared_link(
     qp = {k: v[0] if isinstance(v, list) else v for k, v in at.query_params.items()}
     assert (qp["group1"], qp["name1"], qp["group2"], qp["set1"], qp["setmatch"]) == (
         a, "First", b[0], "japan,nato", "all")
+
+
+# --- Keywords: readable titles and context lines that open their article (issue 16) -------
+
+def test_keyword_in_context_lines_keep_the_words_next_to_the_term_and_open_the_article(
+        scene: Scene, con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = run_page("keywords", scene.data_dir, monkeypatch,
+                  **scene_params(scene, entity="japan", window="all"))
+    for i in range(len(at.get("plotly_chart"))):
+        title = figure(at, i)["layout"]["title"]["text"]
+        head, _, sub = title.partition("<br>")
+        assert len(head) <= 20 and sub.startswith("<sup>"), title
+    el = next(d for d in at.dataframe if {"left", "open"} <= set(d.value.columns))
+    lines = el.value
+    assert len(lines) > 0
+    config = json.loads(el.proto.columns)
+    assert config["left"]["alignment"] == "right"
+    assert all(len(t) <= 60 for t in lines["left"])
+    # What is shown of the "before" text is its end, the words next to the term: the line
+    # read from the article's own text ends with it.
+    from dashboard.text import kwic
+
+    texts = dict(_q(con, "SELECT article_id, text FROM articles"))
+    langs = dict(_q(con, "SELECT article_id, language FROM articles"))
+    term = str(at.selectbox(key="kw_term").value)
+    for row in lines.itertuples():
+        full = [left for left, mid, _ in kwic(texts[row.article_id], term,
+                                             language=langs[row.article_id])
+                if mid == row.term]
+        assert any(left.endswith(row.left.lstrip("…")) for left in full)
+        assert row.open == f"articles?article={row.article_id}"
+    assert shown_columns(at, "left")[-1] == "Article"

@@ -5,11 +5,21 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import analysis, charts, data, ui
 from dashboard.queries import baseline_window
 from dashboard.text import kwic
+
+BEFORE_CHARS = 60  # about what the "before" column shows at its width
+
+
+def _two_line_title(fig: go.Figure) -> go.Figure:
+    """Room for a title on two lines: in a half-width column one line was cut off."""
+    fig.update_layout(margin={"t": 80}, title={"font": {"size": 15}})
+    return fig
+
 
 ctx = ui.context()
 f = ctx.filters
@@ -52,9 +62,10 @@ with ui.guard():
     color = ctx.colors.get(entity, "#1f77b4")
     left, right = st.columns(2)
     with left:
-        ui.chart(charts.term_bar_figure(
-            top, "window_docs", f"Top terms: articles naming {name} that use the term",
-            "Articles in the window (count)", "%{x:,} articles in the window", color),
+        ui.chart(_two_line_title(charts.term_bar_figure(
+            top, "window_docs",
+            f"Top terms<br><sup>articles naming {name} that use the term</sup>",
+            "Articles in the window (count)", "%{x:,} articles in the window", color)),
             top, "keywords-top")
     with right:
         if rising.empty:
@@ -63,11 +74,12 @@ with ui.guard():
                 "or an earlier From date." if b_arts == 0 else
                 "no term is used by a larger share of the articles than in the baseline."))
         else:
-            ui.chart(charts.term_bar_figure(
+            ui.chart(_two_line_title(charts.term_bar_figure(
                 rising, "change_pp",
-                f"Rising terms: change in the share of {name}'s articles using the term",
+                f"Rising terms<br><sup>change in the share of {name}'s articles using "
+                "it</sup>",
                 "Change, window versus baseline (percentage points)",
-                "%{x:+.1f} percentage points", "#ff7f0e"), rising, "keywords-rising")
+                "%{x:+.1f} percentage points", "#ff7f0e")), rising, "keywords-rising")
 
     st.subheader("Keyword in context")
     choices = list(dict.fromkeys([*top["term"], *rising["term"]]))
@@ -83,8 +95,22 @@ with ui.guard():
                                       "article_id"])
     st.caption(f"{len(kw)} lines from {len(arts)} articles naming {name} that use "
                f"“{term}” (newest first).")
-    st.dataframe(kw, hide_index=True, width="stretch", key="kwic", column_config={
-        "published": st.column_config.DateColumn("Date", format="YYYY-MM-DD"),
-        "left": st.column_config.TextColumn("…before", width="large"),
-        "right": st.column_config.TextColumn("after…", width="large")})
+    # The words next to the term matter: the "before" text keeps its end (cut at its start,
+    # right-aligned against the term). Each line opens its article on the Articles page.
+    shown = kw.assign(
+        left=kw["left"].map(lambda t: t if len(t) <= BEFORE_CHARS
+                            else "…" + t[-(BEFORE_CHARS - 1):].lstrip()),
+        open=kw["article_id"].map(lambda i: f"articles?article={int(i)}"))
+    st.dataframe(shown, hide_index=True, width="stretch", key="kwic",
+                 column_order=["published", "outlet", "left", "term", "right", "open"],
+                 column_config={
+                     "published": st.column_config.DateColumn("Date", format="YYYY-MM-DD"),
+                     "outlet": st.column_config.TextColumn("Outlet"),
+                     "left": st.column_config.TextColumn("…before", width="large",
+                                                         alignment="right"),
+                     "term": st.column_config.TextColumn("Term"),
+                     "right": st.column_config.TextColumn("after…", width="large"),
+                     "open": st.column_config.LinkColumn(
+                         "Article", display_text="read", help="Open the article here"),
+                 })
     ui.download_csv(kw, "keyword-in-context", "Download these lines (CSV)")
