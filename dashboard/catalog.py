@@ -56,5 +56,7 @@ def build_catalog(taxonomy: Taxonomy | None, entity_ids: Iterable[str],
     default = next((p for p in presets if p.default), None)
     iso3 = {e.id: e.iso3 for e in taxonomy.entities
             if e.iso3 and e.id in known_set} if taxonomy else {}
-    return Catalog(order, {e: groups.get(e) or "Other" for e in order}, tuple(presets),
-                   default, iso3, problem)
+    # The warehouse's group (what its entities table says) first, else the taxonomy's.
+    listed_groups = {e.id: e.group for e in taxonomy.entities} if taxonomy else {}
+    return Catalog(order, {e: groups.get(e) or listed_groups.get(e) or "Other" for e in order},
+                   tuple(presets), default, iso3, problem)

@@ -12,7 +12,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from blocwatch.taxonomy import Entity, Preset, Taxonomy
 from dashboard import analysis, charts
+from dashboard.catalog import build_catalog
 from dashboard.filters import (
     Filters,
     parse_choice,
@@ -181,13 +183,23 @@ def test_period_bounds_and_baseline() -> None:
 
 # --- charts ---------------------------------------------------------------------------------
 
-def test_colours_are_stable_per_entity() -> None:
-    ids = ["nato", "japan", "china", "quad"]
-    a = charts.entity_colors(ids)
-    b = charts.entity_colors(reversed(ids))
-    assert a == b
-    assert len(set(a.values())) == len(ids)
-    assert a["china"] == charts.PALETTE[0]
+def test_colours_follow_the_catalog_order() -> None:
+    a = charts.entity_colors(["japan", "nato", "china", "quad", "japan"])
+    assert a == {"japan": charts.PALETTE[0], "nato": charts.PALETTE[1],
+                 "china": charts.PALETTE[2], "quad": charts.PALETTE[3]}
+    many = charts.entity_colors([f"e{i}" for i in range(len(charts.PALETTE) + 1)])
+    assert len(set(many.values())) == len(charts.PALETTE)  # twelve distinct, then again
+    assert many[f"e{len(charts.PALETTE)}"] == many["e0"]
+    # The catalog's order: the default preset's members, other presets', then taxonomy order.
+    tax = Taxonomy(tuple(Entity(e, e, "concept", g, ()) for e, g in (
+        ("china", "Asia"), ("japan", "Asia"), ("nato", "Blocs"), ("sco", "Blocs"),
+        ("brics", "Blocs"))), presets=(Preset("eu", "Eurasian", ("sco", "brics")),
+                                       Preset("jn", "Japan & NATO", ("japan", "nato"), True)))
+    cat = build_catalog(tax, ["nato", "brics", "china", "sco", "japan", "zeta"],
+                        {"zeta": "Asia"})
+    assert cat.colour_order() == ["japan", "nato", "sco", "brics", "china", "zeta"]
+    assert cat.picker_order == ["china", "japan", "zeta", "nato", "sco", "brics"]
+    assert cat.default is not None and cat.default.entities == ("japan", "nato")
 
 
 def test_trend_figure_is_labelled_and_exact() -> None:
