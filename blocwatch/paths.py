@@ -32,7 +32,7 @@ HOME_ENV = "BLOCWATCH_HOME"
 
 # The files `blocwatch init` writes, each shipped in blocwatch/defaults/.
 DEFAULT_FILES = ("sources.yaml", "taxonomy.yaml", "prefect.yaml", "prefect-demo.yaml",
-                 "alerts.yaml", "overdue.yaml")
+                 "alerts.yaml", "overdue.yaml", "topics.yaml")
 # Files without a fallback to the shipped copy (see the module docstring).
 NO_FALLBACK = frozenset({"sources.yaml"})
 

@@ -44,9 +44,11 @@ from blocwatch.config import SourcesConfig, load_sources
 from blocwatch.errors import ConfigError
 from blocwatch.paths import DataPaths, Found, data_paths, find_config
 from blocwatch.taxonomy import Taxonomy, load_taxonomy
+from blocwatch.topics import TopicsConfig, load_topics
 from flows.report import report
 from warehouse.db import connect_writer
 from warehouse.load import finish_run, start_run, sync_reference
+from warehouse.topics import sync_topics
 
 __all__ = ["LOCK_TIMEOUT_S", "WRITER_LIMIT", "RunInputs", "RunOptions", "WriterRun",
            "ensure_writer_limit", "load_inputs", "prefect_run_id", "writer_limit_name",
@@ -97,6 +99,8 @@ class RunInputs:
     # Host -> "127.0.0.1:port" for the fetcher: the ``resolve`` parameter, plus every
     # outlet's host when the run reads a demo web (``demo_web``).
     resolve: dict[str, str] | None = None
+    # The saved topics (topics.yaml) that can be counted; its bad entries were logged.
+    topics: TopicsConfig | None = None
 
 
 def load_inputs(options: RunOptions, taxonomy: bool = True) -> RunInputs:
@@ -123,8 +127,20 @@ def load_inputs(options: RunOptions, taxonomy: bool = True) -> RunInputs:
                         option="--taxonomy (flow parameter taxonomy_file)")
     logger.info("taxonomy: %s", found)
     taxonomy_path = str(found.path.resolve())
-    return RunInputs(options, config, paths, started, taxonomy_path,
-                     load_taxonomy(taxonomy_path), resolve)
+    tax = load_taxonomy(taxonomy_path)
+    return RunInputs(options, config, paths, started, taxonomy_path, tax, resolve,
+                     _topics(tax, logger))
+
+
+def _topics(taxonomy: Taxonomy, logger: Any) -> TopicsConfig:
+    """topics.yaml, found as the taxonomy is (working directory, $BLOCWATCH_HOME, the
+    shipped one). A bad topic is a warning naming it and is left out; the others count."""
+    found = find_config("topics.yaml")
+    topics = load_topics(found.path, taxonomy)
+    logger.info("topics: %s (%d topics)", found, len(topics.topics))
+    for error in topics.errors:
+        logger.warning("topic skipped: %s", error)
+    return topics
 
 
 def _demo_sources(options: RunOptions, paths: DataPaths) -> Found:
@@ -368,6 +384,8 @@ def writer_run(flow: str, inputs: RunInputs, *, sync: bool = True,
                 if sync:
                     assert inputs.taxonomy is not None, "a run that syncs needs the taxonomy"
                     sync_reference(run.con, inputs.config, inputs.taxonomy)
+                    if inputs.topics is not None:
+                        sync_topics(run.con, inputs.topics)
                 yield run
             except BaseException as exc:
                 if run.status != "failed" and run.con is not None:

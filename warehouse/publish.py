@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse import textindex
+from warehouse import textindex, topics
 
 
 def publish(con: duckdb.DuckDBPyConnection, work_db: Path, published_db: Path,
@@ -26,6 +26,8 @@ def publish(con: duckdb.DuckDBPyConnection, work_db: Path, published_db: Path,
     names an index state that exists; older generations are pruned once it is published
     (warehouse/textindex.py)."""
     indexed = textindex.sync(con, work_db.parent, rebuild=rebuild_index)
+    # Saved topics are counted with the index generation this snapshot will name.
+    topics.count_topics(con, work_db, rebuilt=indexed["rebuilt"])
     con.execute("CHECKPOINT")
     tmp = published_db.with_name(f".{published_db.name}.{os.getpid()}.tmp")
     # A publish killed mid-copy leaves its temporary copy behind, as large as the

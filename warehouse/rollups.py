@@ -107,9 +107,11 @@ def rebuild_rollups(con: duckdb.DuckDBPyConnection) -> None:
     """Recompute every rollup from the base tables (after re-tagging, deletes, repairs).
 
     Runs in the caller's transaction when there is one, so readers of the published
-    snapshot never see half-rebuilt rollups.
+    snapshot never see half-rebuilt rollups. The saved topics' rollup (migration 011) is
+    recounted from their stored matches too.
     """
     con.execute(rebuild_sql())
+    con.execute(sql("topics/rebuild_rollup"))
 
 
 def settle_keywords(con: duckdb.DuckDBPyConnection) -> int:

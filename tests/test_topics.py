@@ -1,0 +1,157 @@
+"""Saved topics (topics.yaml): validated like the other YAML files but one bad topic skips
+only itself; counted at ingest with the full-text index into topic_matches and
+rollup_daily_topics; a topic added to the file is counted over the whole history by the next
+ingest (a real Prefect flow run); watched by the spike alerts.
+
+Expected counts come from the demo generator's ledger with a plain regular expression over
+the headlines it wrote, never from the index or the query evaluator.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import unicodedata
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from blocwatch.errors import ConfigError
+from blocwatch.paths import packaged_file
+from blocwatch.taxonomy import load_taxonomy
+from blocwatch.topics import load_topics
+from tests.conftest import REPO, BuiltWarehouse, PrefectServer, run_ingest
+from warehouse import topics as wtopics
+from warehouse.db import connect_reader
+
+BAD_FILE = """\
+topics:
+  - id: nato_titles
+    label: NATO in headlines
+    query: title:NATO
+  - id: broken
+    label: Broken
+    query: Japan AND ("Asian NATO"
+  - id: no_label
+    query: Japan
+  - id: nato_titles
+    label: Again
+    query: NATO
+  - id: ghost
+    label: Unknown entity
+    query: entity:atlantis OR Japan
+  - id: korea_titles
+    label: Korea in headlines
+    query: title:(Korea OR Korean OR Koreas)
+"""
+
+
+def test_a_bad_topic_is_reported_and_the_others_load(tmp_path: Path) -> None:
+    path = tmp_path / "topics.yaml"
+    path.write_text(BAD_FILE, encoding="utf-8")
+    config = load_topics(path, load_taxonomy(REPO / "taxonomy.yaml"))
+    assert [t.id for t in config.topics] == ["nato_titles", "korea_titles"]
+    messages = [str(e) for e in config.errors]
+    assert messages[0] == (f"{path}, entry #2 ('broken'), field 'query': missing ')' for "
+                           "this '(' at 10\n"
+                           'Japan AND ("Asian NATO"\n'
+                           "          ^")
+    assert messages[1].startswith(f"{path}, entry #3 ('no_label'), field 'label': ")
+    assert messages[2] == f"{path}, entry #4 ('nato_titles'), field 'id': duplicate id " \
+                          "'nato_titles'"
+    assert messages[3].startswith(f"{path}, entry #5 ('ghost'), field 'query': ")
+    assert "atlantis" in messages[3] and messages[3].endswith("^")
+    assert len(messages) == 4 and all(isinstance(e, ConfigError) for e in config.errors)
+
+
+def test_a_file_that_is_not_a_topic_list_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "topics.yaml"
+    path.write_text("topic:\n  - id: x\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="unknown top-level key"):
+        load_topics(path)
+
+
+def test_the_shipped_topics_are_valid() -> None:
+    config = load_topics(packaged_file("topics.yaml"), load_taxonomy(REPO / "taxonomy.yaml"))
+    assert not config.errors
+    assert {"asian_nato_idea", "japan_nato_summit"} <= set(config.by_id())
+    assert (REPO / "topics.yaml").resolve() == packaged_file("topics.yaml").resolve()
+
+
+def _expected(ledger: dict, pattern: str) -> Counter[tuple[str, str, str]]:
+    """(day, outlet, language) -> articles whose ledger headline matches ``pattern``."""
+    regex = re.compile(pattern, re.IGNORECASE)
+    out: Counter[tuple[str, str, str]] = Counter()
+    for a in ledger["articles"]:
+        if regex.search(unicodedata.normalize("NFKC", a["title"] or "")):
+            out[(a["published"], a["source"], a["language"])] += 1
+    return out
+
+
+def _stored(db: Path, topic: str) -> Counter[tuple[str, str, str]]:
+    con = connect_reader(db)
+    try:
+        rows = con.execute("SELECT day, source_id, language, articles FROM rollup_daily_topics "
+                           "WHERE topic_id = ?", [topic]).fetchall()
+        matches = con.execute("SELECT count(*) FROM topic_matches WHERE topic_id = ?",
+                              [topic]).fetchone()[0]
+    finally:
+        con.close()
+    out = Counter({(d.isoformat(), s, lang): int(n) for d, s, lang, n in rows})
+    assert matches == sum(out.values())  # the demo has no undated article or duplicate
+    return out
+
+
+NATO = r"(?<![A-Za-z0-9])nato(?![A-Za-z0-9])"
+KOREA = r"(?<![A-Za-z0-9])korea(n|s)?(?![A-Za-z0-9])"
+
+
+def test_a_topic_added_to_the_file_is_counted_by_the_next_ingest(
+        built_warehouse: BuiltWarehouse, prefect_server: PrefectServer, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(built_warehouse.data_dir, data)
+    ledger = built_warehouse.ledger
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "topics.yaml").write_text(BAD_FILE, encoding="utf-8")
+    monkeypatch.chdir(home)  # topics.yaml is looked for in the working directory first
+    summary = run_ingest(built_warehouse.corpus_dir, data)
+    assert summary["loaded"] == 0  # nothing new: the topics are counted over the history
+    db = data / "blocwatch.duckdb"
+    nato, korea = _expected(ledger, NATO), _expected(ledger, KOREA)
+    assert sum(nato.values()) > 10 and sum(korea.values()) > 3
+    assert _stored(db, "nato_titles") == nato
+    assert _stored(db, "korea_titles") == korea
+    con = connect_reader(db)
+    try:
+        active = dict(con.execute("SELECT topic_id, active FROM topics").fetchall())
+        assert active["nato_titles"] and active["korea_titles"]
+        assert "broken" not in active and "ghost" not in active
+        # The shipped topics the session's warehouse was built with are kept, inactive.
+        assert active.get("asian_nato_idea") is False
+        weekly = wtopics.topic_series(con, ["nato_titles"], "week")
+        stories: dict[date, set[str]] = {}
+        regex = re.compile(NATO, re.IGNORECASE)
+        for a in ledger["articles"]:
+            if regex.search(unicodedata.normalize("NFKC", a["title"] or "")):
+                d = date.fromisoformat(a["published"])
+                stories.setdefault(pd.Timestamp(d).to_period("W").start_time.date(),
+                                   set()).add(a["story"])
+        got = {r.period.date(): (r.articles, r.stories) for r in weekly.itertuples()
+               if r.articles}
+        assert got == {w: (sum(n for (d, _, _), n in nato.items()
+                               if pd.Timestamp(d).to_period("W").start_time.date() == w),
+                           len(s)) for w, s in stories.items()}
+    finally:
+        con.close()
+
+    # The query of a topic changes: the next ingest counts it again, from the beginning.
+    (home / "topics.yaml").write_text(BAD_FILE.replace("title:(Korea OR Korean OR Koreas)",
+                                                       "title:NATO"), encoding="utf-8")
+    run_ingest(built_warehouse.corpus_dir, data)
+    assert _stored(db, "korea_titles") == nato
+    assert _stored(db, "nato_titles") == nato
