@@ -794,3 +794,57 @@ def test_keyword_in_context_lines_keep_the_words_next_to_the_term_and_open_the_a
         assert any(left.endswith(row.left.lstrip("…")) for left in full)
         assert row.open == f"articles?article={row.article_id}"
     assert shown_columns(at, "left")[-1] == "Article"
+
+
+# --- Sources & runs: the error rate counts failing feeds (issue 16) -----------------------
+
+def test_error_rates_count_failing_feeds(scene: Scene, tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """An outlet whose feeds fail has no article URL to try: the error rate of article
+    fetches alone says 0 % for it. A run where one outlet's feeds all failed is added to a
+    copy of the warehouse; its rate must show them."""
+    data_dir = tmp_path / "feeds-data"
+    data_dir.mkdir()
+    db = data_dir / "blocwatch.duckdb"
+    shutil.copyfile(scene.published, db)
+    w = duckdb.connect(str(db))
+    outlet = scene.outlets[0]
+    w.execute("INSERT INTO runs (run_id, flow, started_at, status) "
+              "VALUES ('feeds-down', 'ingest', now()::TIMESTAMP + INTERVAL 1 DAY, 'completed')")
+    w.execute("INSERT INTO run_sources (run_id, source_id, feeds_ok, feeds_failed, discovered, "
+              "new, fetched, failed, loaded, error) "
+              "VALUES ('feeds-down', ?, 0, 3, 0, 0, 0, 0, 0, 'HTTP 503')", [outlet])
+    # Independently: failures over tries, feeds and article URLs, in the last 10 runs.
+    urls_tried, urls_failed = w.execute("""
+        SELECT count(*), count(*) FILTER (WHERE outcome NOT IN ('loaded', 'duplicate'))
+        FROM fetch_log WHERE source_id = ? AND run_id IN (
+            SELECT run_id FROM runs ORDER BY started_at DESC LIMIT 10)""", [outlet]).fetchone()
+    feeds_tried, feeds_failed = w.execute("""
+        SELECT sum(feeds_ok + feeds_failed), sum(feeds_failed) FROM run_sources
+        WHERE source_id = ? AND run_id IN (
+            SELECT run_id FROM runs ORDER BY started_at DESC LIMIT 10)""", [outlet]).fetchone()
+    w.close()
+    at = run_page("sources_runs", data_dir, monkeypatch)
+    rates = frame(at, "source_id", "error_rate", without=("days_behind_newest",))
+    rate = dict(zip(rates["source_id"], rates["error_rate"], strict=True))
+    assert feeds_failed == 3 and rate[outlet] == pytest.approx(
+        (urls_failed + feeds_failed) / (urls_tried + feeds_tried))
+    assert rate[outlet] > 0
+    bars = figure(at, 1)["data"][0]
+    shown = dict(zip(bars["x"], values(bars["y"]), strict=True))
+    name = dict(zip(rates["source_id"], rates["outlet"], strict=True))[outlet]
+    assert shown[name] == pytest.approx(rate[outlet])
+
+
+def test_error_rates_all_zero_say_so_instead_of_a_flat_chart(
+        scene: Scene, monkeypatch: pytest.MonkeyPatch) -> None:
+    con = connect_reader(scene.published)
+    failures = _q(con, "SELECT count(*) FROM fetch_log WHERE outcome NOT IN "
+                       "('loaded', 'duplicate')")[0][0] + _q(
+        con, "SELECT coalesce(sum(feeds_failed), 0) FROM run_sources")[0][0]
+    con.close()
+    assert failures == 0, "the demo web answers every request"
+    at = run_page("sources_runs", scene.data_dir, monkeypatch)
+    assert any(s.value.startswith("No fetch failed") for s in at.success)
+    assert not [c for c in at.get("plotly_chart")
+                if "error rate" in json.loads(c.proto.spec)["layout"]["title"]["text"]]

@@ -1,6 +1,7 @@
 -- Per outlet (outlet and country filters apply; dates do not: health is about now):
 -- articles stored, newest article, last successful fetch, and fetch outcomes over the
--- last $runs runs. Read from the rollups (rollup_run_fetches summarises fetch_log per run
+-- last $runs runs: article URLs (tried, failed) and discovery documents (feeds_tried,
+-- feeds_failed); error_rate is both failures over both tries. Read from the rollups (rollup_run_fetches summarises fetch_log per run
 -- and outlet; rollup_daily_articles counts articles), never from the per-URL tables.
 WITH recent AS (
     SELECT run_id FROM runs ORDER BY started_at DESC LIMIT $runs
@@ -29,7 +30,11 @@ newest AS (
     SELECT max(day) AS newest FROM rollup_daily_articles WHERE articles > 0
 ),
 feeds AS (
-    SELECT rs.source_id, arg_max(rs.error, r.started_at) AS discovery_error
+    -- Feeds, sitemaps and URL lists read by discovery: when they fail, no article URL is
+    -- tried at all, so an error rate of article fetches alone reads 0 for a dead outlet.
+    SELECT rs.source_id, arg_max(rs.error, r.started_at) AS discovery_error,
+           sum(rs.feeds_ok + rs.feeds_failed)::BIGINT AS feeds_tried,
+           sum(rs.feeds_failed)::BIGINT AS feeds_failed
     FROM run_sources rs JOIN runs r USING (run_id)
     WHERE rs.run_id IN (SELECT run_id FROM recent)
     GROUP BY rs.source_id
@@ -41,7 +46,10 @@ SELECT s.source_id, s.name AS outlet, s.country, s.language, s.kind,
        ok.last_success,
        coalesce(tries.tried, 0)::BIGINT AS tried,
        coalesce(tries.failed, 0)::BIGINT AS failed,
-       tries.failed / nullif(tries.tried, 0) AS error_rate,
+       coalesce(feeds.feeds_tried, 0)::BIGINT AS feeds_tried,
+       coalesce(feeds.feeds_failed, 0)::BIGINT AS feeds_failed,
+       (coalesce(tries.failed, 0) + coalesce(feeds.feeds_failed, 0))
+           / nullif(coalesce(tries.tried, 0) + coalesce(feeds.feeds_tried, 0), 0) AS error_rate,
        coalesce(tries.last_error, feeds.discovery_error) AS last_error
 FROM sources s
 CROSS JOIN newest

@@ -49,7 +49,13 @@ with ui.guard():
         st.success(f"Every outlet published within {silent_days} days of the newest article.",
                    icon=":material/check_circle:")
     st.dataframe(health, hide_index=True, width="stretch", key="health", column_config={
-        "error_rate": st.column_config.NumberColumn("error rate", format="percent"),
+        "error_rate": st.column_config.NumberColumn(
+            "error rate", format="percent",
+            help="Failed over tried: article URLs and feeds, sitemaps and URL lists."),
+        "tried": st.column_config.NumberColumn("URLs tried", format="%d"),
+        "failed": st.column_config.NumberColumn("URLs failed", format="%d"),
+        "feeds_tried": st.column_config.NumberColumn("feeds read", format="%d"),
+        "feeds_failed": st.column_config.NumberColumn("feeds failed", format="%d"),
         "days_behind_newest": st.column_config.NumberColumn("days behind newest",
                                                             format="%d"),
         "last_published": st.column_config.DateColumn("last article", format="YYYY-MM-DD"),
@@ -57,9 +63,15 @@ with ui.guard():
                                                         format="YYYY-MM-DD HH:mm"),
     })
     ui.download_csv(health, "outlet-health", "Download outlet health (CSV)")
-    tried = health[health["tried"] > 0]
-    if len(tried):
-        ui.chart(charts.error_rate_figure(tried), tried[["source_id", "outlet", "tried",
+    tried = health[(health["tried"] + health["feeds_tried"]) > 0]
+    if len(tried) and not (tried["failed"] + tried["feeds_failed"]).any():
+        st.success(f"No fetch failed in the last {int(runs_n)} runs: every feed, sitemap and "
+                   "article URL tried was read.", icon=":material/check_circle:")
+    elif len(tried):
+        # The chart's failed / tried are all requests: article URLs and discovery documents.
+        rates = tried.assign(tried=tried["tried"] + tried["feeds_tried"],
+                             failed=tried["failed"] + tried["feeds_failed"])
+        ui.chart(charts.error_rate_figure(rates), rates[["source_id", "outlet", "tried",
                                                          "failed", "error_rate"]],
                  "error-rates")
 
