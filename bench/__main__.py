@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from bench import stages, synth
+from bench import stages, synth, textsearch
 from bench.harness import REPO, child_process, free_port, prefect_api, run_child, wait_http
 from bench.pages import MIN_PAGE_BYTES, inflate_web
 
@@ -147,7 +147,8 @@ def keyword_summary(wh: dict[str, Any]) -> dict[str, Any]:
 
 
 def summarise(args: argparse.Namespace, ingest: dict[str, Any], scale: dict[str, Any] | None,
-              wh: dict[str, Any] | None, load: dict[str, Any]) -> dict[str, Any]:
+              wh: dict[str, Any] | None, load: dict[str, Any],
+              text: dict[str, Any] | None = None) -> dict[str, Any]:
     st, flow, plain, rerun = (ingest["stages"], ingest["flow_run"], ingest["plain_run"],
                               ingest["rerun"])
     ingest_rate = flow["loaded"] / flow["seconds"]
@@ -182,6 +183,10 @@ def summarise(args: argparse.Namespace, ingest: dict[str, Any], scale: dict[str,
         result["dashboard_max_ratio_rollup_backed"] = wh["max_ratio_rollup_backed"]
         result["dashboard_over_1_5"] = wh["over_1_5_rollup_backed"] + wh[
             "over_1_5_article_level"]
+    if text is not None:
+        # The full-text index (bench/textsearch.py), against this run's ingest per page.
+        result["text_search"] = text
+        result["index_upkeep_share"] = text["index_upkeep_share"]
     goals = {
         "ratio_vs_extract_only>=1.6": result["ratio_vs_extract_only"] >= 1.6,
         "task_runs_per_1000_articles<=20": result["task_runs_per_1000_articles"] <= 20,
@@ -200,6 +205,8 @@ def summarise(args: argparse.Namespace, ingest: dict[str, Any], scale: dict[str,
         goals["dashboard_rollup_backed<=1.5x"] = not wh["over_1_5_rollup_backed"]
         goals["dashboard_every_query<=1.5x"] = not result["dashboard_over_1_5"]
         goals["keyword_terms_13_weeks<=1.5x"] = result["keyword_terms_13_weeks"]["ratio"] <= 1.5
+    if text is not None:
+        goals.update({f"text_{k}": v for k, v in text["goals"].items()})
     result["goals"] = goals
     result["machine"] = load
     return result
@@ -260,14 +267,18 @@ def main(argv: list[str] | None = None) -> int:
                 log(f"scale run: {args.scale_articles} articles")
                 scale = scale_part(args, work, env)
                 _save(work, "scale", scale)
-        wh = None
+        wh = text = None
         if sizes:
             log(f"synthetic warehouses: {sizes}")
             wh = warehouse_part(sizes, work, 2 if args.quick else 7)
             _save(work, "dashboard", wh)
+            flow = ingest["flow_run"]
+            text = textsearch.run(sizes, 2 if args.quick else 9, args.seed, work,
+                                  flow["seconds"] * 1000 / max(1, flow["loaded"]))
+            _save(work, "text", text)
         load["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
         load["seconds"] = round(time.perf_counter() - started, 1)
-        doc = {"summary": summarise(args, ingest, scale, wh, load), "ingest": ingest,
+        doc = {"summary": summarise(args, ingest, scale, wh, load, text), "ingest": ingest,
                "scale": scale, "dashboard": wh,
                "command": "python -m bench " + " ".join(argv if argv is not None
                                                         else sys.argv[1:])}

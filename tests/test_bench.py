@@ -14,7 +14,8 @@ SUMMARY_KEYS = {
     "extract_only_pages_per_s", "ingest_pages_per_s", "ratio_vs_extract_only",
     "task_runs_per_1000_articles", "prefect_overhead_ratio", "tagging_share",
     "tagging_share_5000_aliases", "rerun_seconds_ratio", "load_share", "peak_rss_mb",
-    "dashboard_max_ratio_rollup_backed", "goals", "machine",
+    "dashboard_max_ratio_rollup_backed", "goals", "machine", "index_upkeep_share",
+    "text_search",
 }
 
 
@@ -45,3 +46,9 @@ def test_tiny_benchmark_prints_the_report(prefect_server: PrefectServer,
     assert {"series_trends_week", "article_list_default", "co_mention_pairs_article",
             "outlet_health", "keyword_terms"} <= set(timed)
     assert all(row["small_ms"] > 0 and row["large_ms"] > 0 for row in timed.values())
+    text = summary["text_search"]
+    # both synthetic sizes indexed, the 1,000-article upkeep batch included, and searched
+    assert {int(k): v["articles"] for k, v in text["sizes"].items()} == {500: 1500,
+                                                                          2000: 3000}
+    assert all(v["text_search_rows"] == 50 and v["query_trend_matches"] > 0
+               for v in text["sizes"].values())
