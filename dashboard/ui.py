@@ -378,13 +378,23 @@ def chart(fig: go.Figure, table: pd.DataFrame, name: str, select: bool = False) 
     return event
 
 
+def blank_nulls(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy for display whose text cells hold "" where the data has no value: a table
+    prints a missing value as "None", which reads as if something were called None."""
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype):
+            out[col] = out[col].where(out[col].notna(), "")
+    return out
+
+
 def article_table(df: pd.DataFrame, name: str, select: bool = False,
                   extra: Sequence[str] = ()) -> Any:
     """Articles as a table: titles and snippets are plain text cells (never HTML), the
     link column opens the source."""
     cols = [c for c in ("published", "outlet", "title", "url", "entities", "mentions",
                         *extra, "snippet") if c in df.columns]
-    view = df[["article_id", *cols]].copy()
+    view = blank_nulls(df[["article_id", *cols]])
     if "url" in view:
         view["url"] = view["url"].map(safe_url)
     config = {

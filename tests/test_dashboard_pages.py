@@ -390,6 +390,7 @@ def test_articles_table_and_article_view(scene: Scene, con: duckdb.DuckDBPyConne
         "Entity", "Mentions in the text", "Mentions in the headline",
         "First mention at character"]
     assert "None" not in " · ".join(t.value for t in at.text)
+    assert no_none_cells(at)
     # Searching narrows the list to articles containing the words.
     at.text_input(key="art_q").set_value(body.split()[3]).run()
     assert_ok(at)
@@ -449,6 +450,15 @@ def test_sources_and_runs(scene: Scene, con: duckdb.DuckDBPyConnection,
     per_outlet = frame(at, "period", "source_id", "articles")
     assert int(per_outlet["articles"].sum()) == _q(
         con, "SELECT sum(articles) FROM daily_articles")[0][0]
+    assert no_none_cells(at)
+
+
+def no_none_cells(at: AppTest) -> bool:
+    """No text cell of any table shown is missing (a table prints that as "None")."""
+    missing = [(i, c) for i, d in enumerate(at.dataframe) for c in d.value.columns
+               if d.value[c].dtype == object and d.value[c].isna().any()]
+    assert not missing, missing
+    return True
 
 
 @pytest.mark.parametrize("statement", [

@@ -101,7 +101,7 @@ with ui.guard():
         left=kw["left"].map(lambda t: t if len(t) <= BEFORE_CHARS
                             else "…" + t[-(BEFORE_CHARS - 1):].lstrip()),
         open=kw["article_id"].map(lambda i: f"articles?article={int(i)}"))
-    st.dataframe(shown, hide_index=True, width="stretch", key="kwic",
+    st.dataframe(ui.blank_nulls(shown), hide_index=True, width="stretch", key="kwic",
                  column_order=["published", "outlet", "left", "term", "right", "open"],
                  column_config={
                      "published": st.column_config.DateColumn("Date", format="YYYY-MM-DD"),

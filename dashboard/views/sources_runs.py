@@ -48,7 +48,8 @@ with ui.guard():
     else:
         st.success(f"Every outlet published within {silent_days} days of the newest article.",
                    icon=":material/check_circle:")
-    st.dataframe(health, hide_index=True, width="stretch", key="health", column_config={
+    st.dataframe(ui.blank_nulls(health), hide_index=True, width="stretch", key="health",
+                 column_config={
         "error_rate": st.column_config.NumberColumn(
             "error rate", format="percent",
             help="Failed over tried: article URLs and feeds, sitemaps and URL lists."),
@@ -93,7 +94,8 @@ with ui.guard():
             "for a retry by the next run. `blocwatch unpark` clears them. By outlet: "
             + ", ".join(f"{o} {n}" for o, n in per_outlet.items())
             + (f" (first {len(parked)} shown)" if total > len(parked) else ""))
-        st.dataframe(parked, hide_index=True, width="stretch", key="parked", column_config={
+        st.dataframe(ui.blank_nulls(parked), hide_index=True, width="stretch", key="parked",
+                     column_config={
             "failed_runs": st.column_config.NumberColumn("failed runs in a row", format="%d"),
             "last_failed_at": st.column_config.DatetimeColumn("last failure (UTC)",
                                                               format="YYYY-MM-DD HH:mm"),
@@ -108,5 +110,5 @@ with ui.guard():
     if runs.empty:
         st.info("No run has been recorded.")
     else:
-        st.dataframe(runs, hide_index=True, width="stretch", key="runs")
+        st.dataframe(ui.blank_nulls(runs), hide_index=True, width="stretch", key="runs")
         ui.download_csv(runs, "runs", "Download runs (CSV)")
