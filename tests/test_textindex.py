@@ -275,3 +275,20 @@ def test_a_story_merged_by_a_later_article_is_counted_once(tmp_path: Path) -> No
                                "day")
     assert [(r.period, r.articles, r.stories) for r in rows] == [(date(2026, 3, 2), 3, 1)]
     reader.close()
+
+
+def test_cli_says_to_reindex_a_missing_index_and_reindex_rebuilds_it(
+        warehouse: Warehouse) -> None:
+    warehouse.con.close()  # the CLI takes the writer's place
+    shutil.rmtree(textindex.index_root(warehouse.root) / "gen-1")
+    data = str(warehouse.root)
+    missing = run_cli("query", "Japan", "--data-dir", data)
+    assert missing.returncode == 2
+    assert "gen-1 that" in missing.stderr and "run `blocwatch reindex`" in missing.stderr
+    rebuilt = run_cli("reindex", "--data-dir", data)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert rebuilt.stdout.startswith("full-text index rebuilt: 14 articles")
+    found_now = run_cli("query", "Japan", "--by", "month", "--csv", "--data-dir", data)
+    assert found_now.returncode == 0, found_now.stderr
+    assert found_now.stdout.splitlines()[1] == "2026-01-01,6,14,0.428571,6"
+    warehouse.con = connect_writer(warehouse.work)  # for the fixture's teardown

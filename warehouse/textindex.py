@@ -275,6 +275,8 @@ def sync(con: duckdb.DuckDBPyConnection, data_root: Path, rebuild: bool = False,
     new = IndexState(generation, SCHEMA_VERSION, total, max(last, after))
     _snapshot(work, generation)
     _write_state(con, new)
+    logger.info("full-text index: %d articles added, %d replaced, %d in all (generation %d, "
+                "%.2f s)", added, replaced, total, generation, time.perf_counter() - started)
     return {"added": added, "replaced": replaced, "articles": total,
             "generation": generation, "rebuilt": why is not None,
             "seconds": round(time.perf_counter() - started, 3)}
