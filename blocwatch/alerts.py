@@ -9,7 +9,7 @@ the alerts and emits a Prefect event for each new one. Every alert carries a sta
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -39,6 +39,8 @@ class Alert:
     articles: int | None = None
     outlets: int | None = None
     details: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    # A saved topic's spike (topics.yaml): the topic, where an entity's names the entity.
+    topic_id: str | None = None
 
     @property
     def event(self) -> str:
@@ -47,9 +49,11 @@ class Alert:
 
     @property
     def resource_id(self) -> str:
-        """Prefect resource the event is about: the entity, else the outlet."""
+        """Prefect resource the event is about: the entity or topic, else the outlet."""
         if self.entity_id is not None:
             return f"blocwatch.entity.{self.entity_id}"
+        if self.topic_id is not None:
+            return f"blocwatch.topic.{self.topic_id}"
         return f"blocwatch.source.{self.source_id}"
 
 
@@ -138,6 +142,35 @@ def detect_entity_spikes(named: pd.DataFrame, totals: pd.DataFrame,
                                        int(base_k[week]), int(base_n[week]), params,
                                        names.get(str(entity_id), str(entity_id))))
     return sorted(alerts, key=lambda a: (a.period_start, a.key))
+
+
+def detect_topic_spikes(matched: pd.DataFrame, totals: pd.DataFrame,
+                        params: SpikeParams = SpikeParams(),
+                        names: dict[str, str] | None = None) -> list[Alert]:
+    """Weeks in which attention to a saved topic rose well above its trailing baseline:
+    the entities' test (:func:`detect_entity_spikes`, same thresholds) on the articles a
+    topic's query matches.
+
+    Args:
+        matched: one row per day (or week), topic and outlet: ``day``, ``topic_id``,
+            ``source_id``, ``articles`` (articles of that outlet matching the topic).
+        totals, params: as for :func:`detect_entity_spikes`.
+        names: topic id → label, for the messages.
+
+    Returns:
+        Alerts of kind ``spike`` (an automation on blocwatch.alert.spike sees them too)
+        about resource ``blocwatch.topic.<id>``, keyed ``spike:topic:<id>:<monday>`` so a
+        topic and an entity of the same id never share a key.
+    """
+    if matched.empty:
+        return []
+    alerts = detect_entity_spikes(matched.rename(columns={"topic_id": "entity_id"}), totals,
+                                  params, names)
+    return [replace(a, key=f"{SPIKE}:topic:{a.entity_id}:{a.period_start.isoformat()}",
+                    entity_id=None, topic_id=a.entity_id,
+                    message=a.message.replace(": named in ", ": matched by ", 1),
+                    details={**a.details, "topic_id": a.entity_id})
+            for a in alerts if a.period_start is not None]
 
 
 def _spike_alert(entity_id: str, week: date, per_outlet: pd.Series, k: int, n: int,

@@ -71,10 +71,12 @@ def batch_task(run: WriterRun, batch: list[Candidate], executor: Executor | None
 
 @task(name="publish", cache_policy=NO_CACHE)
 def publish_task(con: duckdb.DuckDBPyConnection, work_db: str, published_db: str,
-                 rebuild_index: bool = False) -> str:
-    """Update the full-text index (``rebuild_index``: all of it) and atomically replace the
-    snapshot readers open."""
-    return str(publish(con, Path(work_db), Path(published_db), rebuild_index=rebuild_index))
+                 rebuild_index: bool = False,
+                 before_copy: Callable[[], object] | None = None) -> str:
+    """Update the full-text index (``rebuild_index``: all of it) and the saved topics' counts,
+    run ``before_copy`` and atomically replace the snapshot readers open."""
+    return str(publish(con, Path(work_db), Path(published_db), rebuild_index=rebuild_index,
+                       before_copy=before_copy))
 
 
 def fetch_load_publish(run: WriterRun, discoveries: list[SourceDiscovery],
@@ -143,8 +145,11 @@ def fetch_load_publish(run: WriterRun, discoveries: list[SourceDiscovery],
     # (flows/lifecycle.py) gives the verdict.
     run.finish("completed", f"{len(failed)} of {len(per_source)} outlets failed: "
                f"{', '.join(failed)}" if failed else None)
-    fresh = alerts_after_load(run, feeds=True)
-    publish_task(con, str(run.paths.work_db), str(run.paths.published_db))
+    # Alerts are detected once the saved topics are counted (at publish, with the index),
+    # and published with them.
+    fresh: list[Alert] = []
+    publish_task(con, str(run.paths.work_db), str(run.paths.published_db),
+                 before_copy=lambda: fresh.extend(alerts_after_load(run, feeds=True)))
     summary = {**counts, "seconds": round(run.seconds(), 2), "run_id": run.run_id,
                "published": str(run.paths.published_db), "new_alerts": len(fresh),
                "outlets": len(per_source), "outlets_failed": failed,

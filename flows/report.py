@@ -24,8 +24,10 @@ from blocwatch.alerts import (
     detect_entity_spikes,
     detect_failing_feeds,
     detect_silent_sources,
+    detect_topic_spikes,
 )
 from warehouse import ops
+from warehouse.topics import topic_names, topic_week_counts
 
 # Consecutive runs with a failing feed before an alert (one failure is often a blip).
 FEED_FAILING_RUNS = 2
@@ -101,7 +103,8 @@ class RunProgress:
 def emit_alert(alert: Alert, name: str | None = None) -> None:
     """A Prefect event for a new alert; a Prefect Automation can turn it into a notification."""
     resource = {"prefect.resource.id": alert.resource_id,
-                "prefect.resource.name": name or alert.entity_id or alert.source_id or "",
+                "prefect.resource.name": (name or alert.entity_id or alert.topic_id
+                                          or alert.source_id or ""),
                 "blocwatch.alert.kind": alert.kind, "blocwatch.alert.key": alert.key}
     emit_event(event=alert.event, resource=resource, payload=ops.alert_payload(alert))
 
@@ -151,9 +154,10 @@ def raise_alerts(con: duckdb.DuckDBPyConnection, run_id: str | None, alerts: lis
     which one summary per run cannot offer."""
     fresh = ops.store_alerts(con, alerts, run_id)
     names = ops.entity_names(con) if fresh else {}
+    labels = topic_names(con) if fresh else {}
     for a in fresh:
         logger.warning("ALERT %s", a.message)
-        emit_alert(a, names.get(a.entity_id or ""))
+        emit_alert(a, names.get(a.entity_id or "") or labels.get(a.topic_id or ""))
     if alerts and not fresh:
         logger.info("%d alert(s) detected again, none new", len(alerts))
     return fresh
@@ -169,8 +173,11 @@ def detect_alerts(con: duckdb.DuckDBPyConnection, run_id: str | None, *,
     silence_params = silence_params or SilenceParams()
     found: list[Alert] = []
     if spikes:
-        found += detect_entity_spikes(ops.entity_week_counts(con), ops.week_totals(con),
-                                      spike_params, ops.entity_names(con))
+        totals = ops.week_totals(con)
+        found += detect_entity_spikes(ops.entity_week_counts(con), totals, spike_params,
+                                      ops.entity_names(con))
+        found += detect_topic_spikes(topic_week_counts(con), totals, spike_params,
+                                     topic_names(con))
     if feeds:
         found += detect_failing_feeds(ops.feed_history(con, current_run_id=run_id),
                                       FEED_FAILING_RUNS)

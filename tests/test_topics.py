@@ -19,11 +19,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from blocwatch.alerts import SPIKE, detect_entity_spikes, detect_topic_spikes
 from blocwatch.errors import ConfigError
 from blocwatch.paths import packaged_file
 from blocwatch.taxonomy import load_taxonomy
 from blocwatch.topics import load_topics
 from tests.conftest import REPO, BuiltWarehouse, PrefectServer, run_ingest
+from tests.test_alerts import ledger_frames
 from warehouse import topics as wtopics
 from warehouse.db import connect_reader
 
@@ -117,7 +119,14 @@ def test_a_topic_added_to_the_file_is_counted_by_the_next_ingest(
     ledger = built_warehouse.ledger
     home = tmp_path / "home"
     home.mkdir()
-    (home / "topics.yaml").write_text(BAD_FILE, encoding="utf-8")
+    # A topic on the entities of the generator's multi-outlet burst: its spike is alerted.
+    burst = next(b for b in ledger["bursts"] if b["kind"] == "multi_outlet")
+    burst_query = " OR ".join(f"entity:{e}" for e in burst["entities"])
+    (home / "topics.yaml").write_text(BAD_FILE + f"""\
+  - id: burst
+    label: The burst
+    query: {burst_query}
+""", encoding="utf-8")
     monkeypatch.chdir(home)  # topics.yaml is looked for in the working directory first
     summary = run_ingest(built_warehouse.corpus_dir, data)
     assert summary["loaded"] == 0  # nothing new: the topics are counted over the history
@@ -128,6 +137,11 @@ def test_a_topic_added_to_the_file_is_counted_by_the_next_ingest(
     assert _stored(db, "korea_titles") == korea
     con = connect_reader(db)
     try:
+        spike = con.execute("SELECT kind, entity_id, details->>'topic_id', message FROM alerts "
+                            "WHERE alert_key = ?",
+                            [f"spike:topic:burst:{burst['week_start']}"]).fetchone()
+        assert spike is not None and spike[:3] == ("spike", None, "burst")
+        assert spike[3].startswith("The burst: matched by ")
         active = dict(con.execute("SELECT topic_id, active FROM topics").fetchall())
         assert active["nato_titles"] and active["korea_titles"]
         assert "broken" not in active and "ghost" not in active
@@ -155,3 +169,29 @@ def test_a_topic_added_to_the_file_is_counted_by_the_next_ingest(
     run_ingest(built_warehouse.corpus_dir, data)
     assert _stored(db, "korea_titles") == nato
     assert _stored(db, "nato_titles") == nato
+
+
+
+def test_topic_spikes_are_the_entity_test_on_a_topic(built_warehouse: BuiltWarehouse) -> None:
+    # The ledger's bursts, handed to the topic detector as topics' matches: the
+    # multi-outlet burst spikes in the same weeks, keyed and addressed as the topic's; the
+    # single-outlet burst still does not.
+    ledger = built_warehouse.ledger
+    named, totals = ledger_frames(ledger)
+    entity_alerts = detect_entity_spikes(named, totals)
+    alerts = detect_topic_spikes(named.rename(columns={"entity_id": "topic_id"}), totals,
+                                 names={"nato": "NATO topic"})
+    assert [(a.period_start, a.articles, a.outlets) for a in alerts] == [
+        (a.period_start, a.articles, a.outlets) for a in entity_alerts]
+    multi = {f"{SPIKE}:topic:{e}:{b['week_start']}" for b in ledger["bursts"]
+             if b["kind"] == "multi_outlet" for e in b["entities"]}
+    single = {f"{SPIKE}:topic:{e}:{b['week_start']}" for b in ledger["bursts"]
+              if b["kind"] == "single_outlet" for e in b["entities"]}
+    keys = {a.key for a in alerts}
+    assert multi and multi <= keys and not single & keys
+    for a in alerts:
+        assert a.kind == SPIKE and a.entity_id is None and a.topic_id
+        assert a.resource_id == f"blocwatch.topic.{a.topic_id}"
+        assert a.event == "blocwatch.alert.spike" and ": matched by " in a.message
+    assert any(a.message.startswith("NATO topic: matched by ") for a in alerts) or \
+        not any(a.topic_id == "nato" for a in alerts)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -18,9 +19,11 @@ from warehouse import textindex, topics
 
 
 def publish(con: duckdb.DuckDBPyConnection, work_db: Path, published_db: Path,
-            rebuild_index: bool = False) -> Path:
+            rebuild_index: bool = False, before_copy: Callable[[], object] | None = None
+            ) -> Path:
     """Bring the full-text index up to date (``rebuild_index``: index every article again),
-    checkpoint the work DB and atomically replace the published snapshot with a copy.
+    count the saved topics with it, run ``before_copy``, checkpoint the work DB and
+    atomically replace the published snapshot with a copy.
 
     The index generation is made and recorded in the work DB first, so the new snapshot
     names an index state that exists; older generations are pruned once it is published
@@ -28,6 +31,9 @@ def publish(con: duckdb.DuckDBPyConnection, work_db: Path, published_db: Path,
     indexed = textindex.sync(con, work_db.parent, rebuild=rebuild_index)
     # Saved topics are counted with the index generation this snapshot will name.
     topics.count_topics(con, work_db, rebuilt=indexed["rebuilt"])
+    if before_copy is not None:
+        # What must see those counts and be in this snapshot (the run's alerts).
+        before_copy()
     con.execute("CHECKPOINT")
     tmp = published_db.with_name(f".{published_db.name}.{os.getpid()}.tmp")
     # A publish killed mid-copy leaves its temporary copy behind, as large as the

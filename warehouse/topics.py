@@ -32,8 +32,8 @@ from blocwatch.topics import TopicsConfig, query_hash
 from warehouse.sql import arrow_table, registered, sql
 from warehouse.textindex import SCHEMA, open_published
 
-__all__ = ["count_topics", "sync_topics", "taxonomy_from_db", "topic_day_counts",
-           "topic_names", "topic_series"]
+__all__ = ["count_topics", "sync_topics", "taxonomy_from_db", "topic_names",
+           "topic_series", "topic_week_counts"]
 
 PERIODS = ("day", "week", "month")
 
@@ -153,10 +153,10 @@ def topic_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return dict(con.execute("SELECT topic_id, label FROM topics").fetchall())
 
 
-def topic_day_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Per day, active topic and outlet: matching articles (``day``, ``topic_id``,
-    ``source_id``, ``articles``), the spike detector's input."""
-    return con.execute(sql("topics/day_counts")).df()
+def topic_week_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Per week (its Monday, in ``day``), active topic and outlet: matching articles
+    (``day``, ``topic_id``, ``source_id``, ``articles``), the spike detector's input."""
+    return con.execute(sql("topics/week_counts")).df()
 
 
 def topic_series(con: duckdb.DuckDBPyConnection, topics: Sequence[str], period: str = "week",
