@@ -24,7 +24,6 @@ from blocwatch.paths import data_paths
 from dashboard import queries
 from dashboard.filters import Filters
 from warehouse.db import connect_reader
-from warehouse.sqlguard import run_readonly
 
 TTL_S = 600  # results also expire, so memory does not hold every view ever asked for
 T = TypeVar("T")
@@ -215,13 +214,9 @@ def alerts(snap: Snapshot, filters: Filters, kinds: tuple[str, ...] = ()) -> pd.
     return _with_cursor(snap, queries.alerts, filters, kinds)
 
 
+# Rows the SQL page shows at most (its queries run in dashboard/sqlrun.py, on a capped
+# connection of their own, not through the caches here).
 SQL_ROW_LIMIT = 10_000
-
-
-@st.cache_data(ttl=TTL_S, max_entries=128, show_spinner=False)
-def run_sql(snap: Snapshot, sql: str) -> pd.DataFrame:
-    """An analyst's query through warehouse.sqlguard (raises SqlRefused / duckdb.Error)."""
-    return _with_cursor(snap, run_readonly, sql, SQL_ROW_LIMIT)
 
 
 def as_sets(groups: Sequence[Sequence[str]]) -> tuple[tuple[str, ...], ...]:
