@@ -187,7 +187,20 @@ def cmd_check(args: argparse.Namespace) -> int:
     tax = load_taxonomy(taxonomy.path)
     print(f"{sources}: {len(cfg.sources)} sources OK")
     print(f"{taxonomy}: {len(tax.entities)} entities, {len(tax.aliases)} aliases OK")
-    return 0
+    return _check_topics(tax)
+
+
+def _check_topics(tax: Any) -> int:
+    """topics.yaml against the taxonomy: 1 when a topic would be skipped, each said why."""
+    from blocwatch.topics import load_topics
+
+    found = find_config("topics.yaml")
+    topics = load_topics(found.path, tax)
+    for error in topics.errors:
+        print(f"error: {error}", file=sys.stderr)
+    print(f"{found}: {len(topics.topics)} topics OK"
+          + (f", {len(topics.errors)} skipped (see above)" if topics.errors else ""))
+    return 1 if topics.errors else 0
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -517,8 +530,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-compact", action="store_true", help="skip compaction")
     p.set_defaults(func=cmd_maintenance)
 
-    p = sub.add_parser("check", help="validate sources.yaml and taxonomy.yaml (and say where "
-                       "they were found)")
+    p = sub.add_parser("check", help="validate sources.yaml, taxonomy.yaml and topics.yaml "
+                       "(and say where they were found)")
     p.add_argument("--sources", help=f"sources file (default: ./sources.yaml, else "
                    f"${HOME_ENV}/sources.yaml)")
     p.add_argument("--taxonomy", help=f"taxonomy file (default: ./taxonomy.yaml, else "

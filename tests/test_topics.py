@@ -195,3 +195,25 @@ def test_topic_spikes_are_the_entity_test_on_a_topic(built_warehouse: BuiltWareh
         assert a.event == "blocwatch.alert.spike" and ": matched by " in a.message
     assert any(a.message.startswith("NATO topic: matched by ") for a in alerts) or \
         not any(a.topic_id == "nato" for a in alerts)
+
+
+def test_check_reports_each_bad_topic_and_fails(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    (tmp_path / "topics.yaml").write_text(BAD_FILE, encoding="utf-8")
+    out = subprocess.run([sys.executable, "-m", "blocwatch.cli", "check", "--sources",
+                          str(REPO / "sources.yaml"), "--taxonomy", str(REPO / "taxonomy.yaml")],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                         check=False)
+    assert out.returncode == 1
+    assert f"{tmp_path / 'topics.yaml'} (working directory): 2 topics OK, 4 skipped" in out.stdout
+    assert ("error: " + str(tmp_path / "topics.yaml") + ", entry #2 ('broken'), field "
+            "'query': missing ')' for this '(' at 10\nJapan AND (\"Asian NATO\"\n"
+            + " " * 10 + "^") in out.stderr
+    (tmp_path / "topics.yaml").unlink()
+    ok = subprocess.run([sys.executable, "-m", "blocwatch.cli", "check", "--sources",
+                         str(REPO / "sources.yaml")], cwd=tmp_path, capture_output=True,
+                        text=True, timeout=120, check=False)
+    assert ok.returncode == 0, ok.stderr
+    assert "topics.yaml (package default): 5 topics OK" in ok.stdout
