@@ -32,7 +32,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 # screenshot name -> (URL path, page heading)
 PAGES = {"trends": ("/", "Trends"), "compare": ("/compare", "Compare"),
          "co-mentions": ("/co-mentions", "Co-mentions"), "keywords": ("/keywords", "Keywords"),
-         "articles": ("/articles", "Articles"),
+         "articles": ("/articles", "Articles"), "map": ("/map", "Map & outlets"),
+         "alerts": ("/alerts", "Alerts"),
          "sources-runs": ("/sources-runs", "Sources & runs"), "sql": ("/sql", "SQL")}
 
 
