@@ -43,6 +43,7 @@ class Dashboard:
     xss_article: int
     first_day: str
     outlet: str
+    pid: int  # the dashboard server's process
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +70,7 @@ def dashboard(request: pytest.FixtureRequest,
         stderr=subprocess.STDOUT, cwd=REPO)
     try:
         wait_http(f"http://127.0.0.1:{port}/_stcore/health", timeout=90, proc=proc)
-        yield Dashboard(f"http://127.0.0.1:{port}", article, first_day, outlet)
+        yield Dashboard(f"http://127.0.0.1:{port}", article, first_day, outlet, proc.pid)
     finally:
         proc.terminate()
         try:
@@ -317,3 +318,44 @@ def test_keyword_chart_titles_fit_their_charts(dashboard: Dashboard,
     no_exception(page)
     assert page.locator(".js-plotly-plot").count() == 2  # top and rising terms
     assert page.evaluate(TITLES_CUT) == []
+
+
+def _cpu_s(pid: int) -> float:
+    """CPU time (user + system) a process has used, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _wait_cpu(pid: int, busy: bool, deadline_s: float) -> float:
+    """Seconds until the process uses (busy) or stops using (not busy) a core, judged over
+    half-second windows: a condition polled, with a deadline."""
+    import time
+
+    start = time.monotonic()
+    while time.monotonic() - start < deadline_s:
+        before = _cpu_s(pid)
+        time.sleep(0.5)
+        used = (_cpu_s(pid) - before) / 0.5
+        if (used > 0.5) if busy else (used < 0.15):
+            return time.monotonic() - start
+    raise AssertionError(f"the dashboard was {'never busy' if busy else 'still busy'} "
+                         f"after {deadline_s} s")
+
+
+def test_closing_the_tab_stops_a_running_query(dashboard: Dashboard,
+                                               browser) -> None:  # noqa: ANN001
+    """The query does not keep a core busy once nobody waits for it: Streamlit stops the
+    closed session's script, and the page interrupts its query on the way out (well
+    before the 20 s time limit the fixture sets)."""
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = ctx.new_page()
+    pg.set_default_timeout(60_000)
+    open_page(pg, dashboard.url, "/sql")
+    box = pg.locator('[data-testid="stTextArea"] textarea')
+    box.fill("SELECT count(*) FROM articles a, articles b, articles c, articles d, articles e")
+    box.press("Control+Enter")
+    pg.get_by_role("button", name="Run query").click()
+    pg.get_by_text("Running…").first.wait_for()
+    _wait_cpu(dashboard.pid, busy=True, deadline_s=10)
+    ctx.close()
+    assert _wait_cpu(dashboard.pid, busy=False, deadline_s=12) < 12

@@ -858,3 +858,16 @@ def test_error_rates_all_zero_say_so_instead_of_a_flat_chart(
     assert any(s.value.startswith("No fetch failed") for s in at.success)
     assert not [c for c in at.get("plotly_chart")
                 if "error rate" in json.loads(c.proto.spec)["layout"]["title"]["text"]]
+
+
+def test_sql_page_runs_on_a_capped_connection(scene: Scene,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BLOCWATCH_SQL_THREADS", "1")
+    monkeypatch.setenv("BLOCWATCH_SQL_MEMORY", "512MiB")
+    at = sql_run(run_page("sql", scene.data_dir, monkeypatch),
+                 "SELECT current_setting('threads') AS threads, "
+                 "current_setting('memory_limit') AS memory, "
+                 "current_setting('enable_external_access') AS external")
+    assert not at.error, at.error
+    row = frame(at, "threads", "memory").iloc[0]
+    assert (int(row["threads"]), row["memory"], bool(row["external"])) == (1, "512.0 MiB", False)
