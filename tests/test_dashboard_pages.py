@@ -871,3 +871,11 @@ def test_sql_page_runs_on_a_capped_connection(scene: Scene,
     assert not at.error, at.error
     row = frame(at, "threads", "memory").iloc[0]
     assert (int(row["threads"]), row["memory"], bool(row["external"])) == (1, "512.0 MiB", False)
+
+
+def test_sql_page_explains_a_memory_limit_duckdb_refuses(scene: Scene,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BLOCWATCH_SQL_MEMORY", "lots")
+    at = sql_run(run_page("sql", scene.data_dir, monkeypatch), "SELECT 1 AS one")
+    assert at.error and "could not start" in at.error[0].value
+    assert "BLOCWATCH_SQL_MEMORY" in at.error[0].value

@@ -51,7 +51,13 @@ def _run(query: str) -> pd.DataFrame | str:
     status = st.empty()
     stop = st.empty()
     stop.button("Cancel", key="sql_cancel", on_click=_cancel, icon=":material/stop:")
-    running = sqlrun.Running(ctx.snap, query, lim)
+    try:
+        running = sqlrun.Running(ctx.snap, query, lim)
+    except duckdb.Error as exc:  # the snapshot replaced meanwhile, a limit DuckDB refuses
+        status.empty()
+        stop.empty()
+        return _plain(f"The query could not start: {exc} (limits: {lim.threads} threads, "
+                      f"memory {lim.memory}; see {sqlrun.THREADS_ENV}, {sqlrun.MEMORY_ENV})")
     try:
         while not running.future.done():
             # Each redraw is a point where Streamlit can stop this run (Cancel, a new
