@@ -249,7 +249,11 @@ def test_alerts_page_lists_every_kind_with_links(scene: Scene, tmp_path: Path,
     data_dir, quiet, failing = alerts_copy(scene.published, tmp_path)
     with duckdb.connect(str(data_dir / "blocwatch.duckdb"), read_only=True) as c:
         spikes = c.execute("SELECT entity_id, period_start, period_end FROM alerts "
-                           "WHERE kind = 'spike' ORDER BY 1").fetchall()
+                           "WHERE kind = 'spike' AND entity_id IS NOT NULL "
+                           "ORDER BY 1").fetchall()
+        topics = c.execute("SELECT alert_key, period_start, period_end FROM alerts "
+                           "WHERE kind = 'spike' AND entity_id IS NULL").fetchall()
+        labels = dict(c.execute("SELECT topic_id, label FROM topics").fetchall())
         names = dict(c.execute("SELECT source_id, name FROM sources").fetchall())
         entity_names = dict(c.execute("SELECT entity_id, name FROM entities").fetchall())
     assert spikes, "the demo ingest raises spike alerts"
@@ -257,13 +261,16 @@ def test_alerts_page_lists_every_kind_with_links(scene: Scene, tmp_path: Path,
     table = frame(at, "kind", "articles_link")
     want = {("Spike of attention", entity_names[e],
              f"/articles?entities={e}&from={lo}&to={hi}") for e, lo, hi in spikes}
+    # A saved topic's spike (the key is spike:topic:<id>:<week>): the week's articles.
+    want |= {("Spike of attention", f"topic: {labels[key.split(':')[2]]}",
+              f"/articles?from={lo}&to={hi}") for key, lo, hi in topics}
     want |= {("Silent outlet", names[quiet], f"/articles?outlets={quiet}&to=2026-06-10"),
              ("Failing feeds", names[failing], f"/articles?outlets={failing}&to=2026-06-22")}
     assert {(r.kind, r.subject, r.articles_link) for r in table.itertuples()} == want
     links = dict(zip(table["subject"], table["outlet_link"], strict=True))
     assert links[names[failing]] == f"/sources-runs?outlets={failing}"
     assert links[entity_names[spikes[0][0]]] == ""  # no "None" where a spike has no outlet
-    assert [m.value for m in at.metric] == [str(len(spikes)), "1", "1"]
+    assert [m.value for m in at.metric] == [str(len(spikes) + len(topics)), "1", "1"]
     at.multiselect(key="al_kinds").set_value(["silent_source"]).run()
     assert_ok(at)
     assert frame(at, "kind", "articles_link")["kind"].tolist() == ["Silent outlet"]

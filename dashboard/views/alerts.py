@@ -37,11 +37,26 @@ def _link(row: pd.Series) -> str:
     end = row.period_end.date() if pd.notna(row.period_end) else None
     if row.kind == "spike" and isinstance(row.entity_id, str):
         return ui.articles_link(Filters(), [row.entity_id], start, end)
+    if row.kind == "spike":
+        # A topic's spike: the week's articles (the Articles page has no topic filter).
+        return ui.articles_link(Filters(), [], start, end)
     if isinstance(row.source_id, str):
         # Silent: the outlet's articles up to its last day; failing: up to the failure.
         upto: date | None = start if row.kind == "silent_source" else end
         params = {"outlets": row.source_id, **({"to": upto.isoformat()} if upto else {})}
         return ui.page_url("articles", params)
+    return ""
+
+
+def _subject(row: pd.Series) -> str:
+    """Who the alert is about: the entity, the outlet, or the saved topic (whose label
+    starts the alert's message: "NATO beyond Ukraine: matched by ...")."""
+    for name, key in ((row.entity, row.entity_id), (row.outlet, row.source_id)):
+        if isinstance(name, str) or isinstance(key, str):
+            return str(name if isinstance(name, str) else key)
+    if isinstance(row.topic_id, str):
+        label = str(row.message).split(": ", 1)[0]
+        return f"topic: {label}"
     return ""
 
 
@@ -58,8 +73,7 @@ with ui.guard():
         col.metric(KIND_LABELS[kind], int(counts.get(kind, 0)))
     table = pd.DataFrame({
         "kind": found["kind"].map(KIND_LABELS).to_numpy(),
-        "subject": found["entity"].fillna(found["outlet"]).fillna(
-            found["entity_id"].fillna(found["source_id"])).to_numpy(),
+        "subject": [_subject(r) for r in found.itertuples()],
         "period_start": found["period_start"].to_numpy(),
         "period_end": found["period_end"].to_numpy(),
         "message": found["message"].to_numpy(),
@@ -77,8 +91,8 @@ with ui.guard():
         "message": st.column_config.TextColumn("What was found", width="large"),
         "articles_link": st.column_config.LinkColumn(
             "Articles", display_text="open the articles ↗",
-            help="A spike: the articles naming the entity that week. An outlet: its "
-                 "articles up to the last one seen."),
+            help="A spike: the articles naming the entity that week (a topic's spike: "
+                 "all the week's articles). An outlet: its articles up to the last one seen."),
         "outlet_link": st.column_config.LinkColumn(
             "Outlet", display_text="outlet health ↗", help="Sources & runs for the outlet"),
         "raised_at": st.column_config.DatetimeColumn("Raised (UTC)",
