@@ -147,6 +147,9 @@ with ui.guard():
     clicked = _clicked_pair(points[0], ids) if points else None
     if clicked and clicked in counts:
         ui.once("cm_point", clicked, lambda v: st.session_state.__setitem__("cm_pair", v))
+    elif not points:
+        # A click that clears the selection: the same cell, clicked again later, counts.
+        st.session_state.pop("_once_cm_point", None)
     if "cm_pair" not in st.session_state:
         # A shared link's pair (?pair=japan|nato), in either order.
         wanted = "|".join(sorted((st.query_params.get("pair") or "").split("|")))
