@@ -547,7 +547,11 @@ def test_a_new_snapshot_is_noticed_without_restart(scene: Scene, tmp_path: Path,
     target = data_dir / "blocwatch.duckdb"
     shutil.copyfile(scene.published, target)
     at = run_page("trends", data_dir, monkeypatch)
-    before = at.sidebar.caption[0].value
+
+    def snapshot_line() -> str:  # the sidebar's "Snapshot published ..." caption
+        return next(c.value for c in at.sidebar.caption if c.value.startswith("Snapshot"))
+
+    before = snapshot_line()
     # Publish like the pipeline does: a new file renamed over the old one.
     newer = tmp_path / "newer.duckdb"
     shutil.copyfile(scene.published, newer)
@@ -558,7 +562,7 @@ def test_a_new_snapshot_is_noticed_without_restart(scene: Scene, tmp_path: Path,
     os.replace(newer, target)
     at.run()
     assert_ok(at)
-    after = at.sidebar.caption[0].value
+    after = snapshot_line()
     assert before != after
     n = int(after.split(" · ")[1].split()[0].replace(",", ""))
     assert n == int(before.split(" · ")[1].split()[0].replace(",", "")) - 10
