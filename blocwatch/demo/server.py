@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 CONTENT_TYPES = {
@@ -47,6 +48,16 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     web: DemoWeb
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        self.web._opened()
+        super().process_request(request, client_address)
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.web._closed()
 
     def handle_error(self, request: object, client_address: object) -> None:
         # Crawlers that time out or hang up mid-reply are normal, not worth a traceback.
@@ -112,8 +123,9 @@ class DemoWeb:
         self._requested_port = port
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
         self._requests: list[tuple[str, str]] = []
+        self._open = 0  # connections accepted and not yet closed
         self.hosts: list[str] = sorted(p.name for p in self.web_dir.iterdir() if p.is_dir())
 
     # -- lifecycle ----------------------------------------------------------------------
@@ -176,9 +188,23 @@ class DemoWeb:
         with self._lock:
             return Counter(self._requests)
 
-    def reset_counts(self) -> None:
+    def reset_counts(self, settle_s: float = 30.0) -> None:
+        """Forget the requests so far, once the connections open now have closed (up to
+        ``settle_s``): a crawl that gave up on a request closes its connection, but on a
+        busy machine the server may read that request only afterwards, and it belongs to
+        the crawl before the reset, not to whatever runs next."""
         with self._lock:
+            self._lock.wait_for(lambda: self._open == 0, timeout=settle_s)
             self._requests.clear()
+
+    def _opened(self) -> None:
+        with self._lock:
+            self._open += 1
+
+    def _closed(self) -> None:
+        with self._lock:
+            self._open -= 1
+            self._lock.notify_all()
 
     def _count(self, host: str, path: str) -> None:
         with self._lock:

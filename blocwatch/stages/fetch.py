@@ -453,6 +453,11 @@ class Fetcher:
                 await self._keep_spacing(state, attempt)
                 if attempt is not None:
                     attempt.phase = "sent"
+            elif event.endswith("send_request_headers.complete"):
+                # The host sees the request somewhere between started and complete; on a
+                # busy machine that can be a tenth of a second. Counting the next delay
+                # from the end of the write keeps the spacing the host sees >= the delay.
+                state.last_sent = max(state.last_sent, time.monotonic())
         return trace
 
     async def _back_off_host(self, state: _HostState, seconds: float) -> None:
