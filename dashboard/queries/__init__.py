@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
 from importlib import resources
@@ -228,50 +229,79 @@ def keyword_terms(con: duckdb.DuckDBPyConnection, filters: Filters, entity: str
             int(sizes["window_articles"]), int(sizes["baseline_articles"]))
 
 
-def whole_weeks(first: date, last: date) -> tuple[date, date] | None:
-    """The Mondays of the first and last ISO week lying wholly inside [first, last]."""
-    monday = first + timedelta(days=(7 - first.weekday()) % 7)
-    sunday = last - timedelta(days=(last.weekday() + 1) % 7)
-    return (monday, sunday - timedelta(days=6)) if monday + timedelta(days=6) <= sunday \
-        else None
+@dataclass(frozen=True)
+class WeekPlan:
+    """How keyword_terms.sql reads a window and its baseline: whole ISO weeks from the
+    rollup (``baseline``, ``window``: first and last Monday, or None), and ranges of days
+    from the articles, each with the weights its counts add to the window and to the
+    baseline (-1, 0 or 1)."""
+
+    baseline: tuple[date, date] | None
+    window: tuple[date, date] | None
+    days: tuple[tuple[date, date, int, int], ...]
 
 
-def week_edges(first: date, last: date, weeks: tuple[date, date] | None
-               ) -> list[tuple[date, date]]:
-    """The days of [first, last] outside ``weeks`` (whole_weeks' result), as ranges."""
-    if weeks is None:
-        return [(first, last)]
-    out = []
-    if first < weeks[0]:
-        out.append((first, weeks[0] - timedelta(days=1)))
-    if weeks[1] + timedelta(days=6) < last:
-        out.append((weeks[1] + timedelta(days=7), last))
-    return out
+def week_plan(b_start: date, w_start: date, end: date) -> WeekPlan:
+    """The plan for the baseline [b_start, w_start) and the window [w_start, end].
+
+    A week only partly inside a side is read whole from the rollup for the side holding
+    most of its days, less the counts of its other days, read from the articles (and added
+    to the other side when they are in it); when most of its days are outside both, its
+    days inside are read instead. So at most three of a week's days are read from the
+    articles, whatever the window: at a million articles each day read costs about as
+    much as a week of the rollup.
+    """
+    def side(d: date) -> str | None:
+        return "b" if b_start <= d < w_start else "w" if w_start <= d <= end else None
+
+    weeks: dict[str, list[date]] = {"b": [], "w": []}
+    days: list[tuple[date, date, int, int]] = []
+    weight = {"w": (1, 0), "b": (0, 1), None: (0, 0)}
+    monday = b_start - timedelta(days=b_start.weekday())
+    while monday <= end:
+        labels = [side(monday + timedelta(days=i)) for i in range(7)]
+        counts = {k: labels.count(k) for k in dict.fromkeys(labels)}
+        # The largest group; on a tie a side rather than "outside" (fewer days read).
+        main = max(counts, key=lambda k: (counts[k], k is not None))
+        if main is not None:
+            weeks[main].append(monday)
+        for label in counts:
+            if label == main:
+                continue
+            idx = [i for i, x in enumerate(labels) if x == label]
+            lo, hi = monday + timedelta(days=idx[0]), monday + timedelta(days=idx[-1])
+            w, b = weight[label]
+            if main is not None:
+                mw, mb = weight[main]
+                w, b = w - mw, b - mb
+            days.append((lo, hi, w, b))
+        monday += timedelta(days=7)
+
+    def span(ws: list[date]) -> tuple[date, date] | None:
+        return (ws[0], ws[-1]) if ws else None
+
+    return WeekPlan(span(weeks["b"]), span(weeks["w"]), tuple(days))
 
 
 def _term_counts(con: duckdb.DuckDBPyConnection, params: dict[str, Any], b_start: date,
                  w_start: date, end: date) -> pd.DataFrame:
-    if params["sources"] or params["countries"]:
+    plan = week_plan(b_start, w_start, end)
+    if params["sources"] or params["countries"] or len(plan.days) > len(_EDGES):
+        # The rollup has no outlet; windows of a few days have more edges than weeks.
         return run(con, "keyword_terms_days", params)
-    b_end = w_start - timedelta(days=1)
-    b_weeks = whole_weeks(b_start, b_end) if b_start <= b_end else None
-    w_weeks = whole_weeks(w_start, end)
-    edges: list[tuple[date, date]] = []
-    for lo, hi in [*(week_edges(b_start, b_end, b_weeks) if b_start <= b_end else []),
-                   *week_edges(w_start, end, w_weeks)]:
-        # Edge days on both sides of the window's start are one range: at most three.
-        if edges and edges[-1][1] + timedelta(days=1) == lo:
-            edges[-1] = (edges[-1][0], hi)
-        else:
-            edges.append((lo, hi))
-    bounds: dict[str, Any] = {"baseline_from": b_weeks and b_weeks[0],
-                              "baseline_to": b_weeks and b_weeks[1],
-                              "window_from": w_weeks and w_weeks[0],
-                              "window_to": w_weeks and w_weeks[1]}
-    for i, x in enumerate("abc"):
-        lo, hi = edges[i] if i < len(edges) else (None, None)
-        bounds[f"edge_{x}_from"], bounds[f"edge_{x}_to"] = lo, hi
+    bounds: dict[str, Any] = {"baseline_from": plan.baseline and plan.baseline[0],
+                              "baseline_to": plan.baseline and plan.baseline[1],
+                              "window_from": plan.window and plan.window[0],
+                              "window_to": plan.window and plan.window[1]}
+    for i, x in enumerate(_EDGES):
+        lo, hi, w, b = plan.days[i] if i < len(plan.days) else (None, None, 0, 0)
+        bounds.update({f"edge_{x}_from": lo, f"edge_{x}_to": hi, f"edge_{x}_window": w,
+                       f"edge_{x}_baseline": b})
     return run(con, "keyword_terms", {**params, **bounds})
+
+
+# The ranges of days keyword_terms.sql can read from the articles.
+_EDGES = ("a", "b", "c")
 
 
 def kwic_articles(con: duckdb.DuckDBPyConnection, filters: Filters, entity: str, term: str,

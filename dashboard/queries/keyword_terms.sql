@@ -1,11 +1,12 @@
--- Terms of the articles naming $entity in the window [$window_start, ...] and the baseline
--- before it. Whole ISO weeks come from the keyword rollup (migration 010): the baseline's
--- weeks [$baseline_from, $baseline_to] and the window's [$window_from, $window_to]
--- (Mondays; NULL when a side has none). The days that do not fill a week are read from the
--- articles, in up to three ranges of days (edge_a, edge_b, edge_c; NULL bounds: none),
--- each its own scan so that each prunes the tables to its days by zone map. The rollup has
--- a language but no outlet: with an outlet or country filter the caller runs
--- keyword_terms_days.sql.
+-- Terms of the articles naming $entity in a window and the baseline before it, as
+-- dashboard.queries.week_plan says: ISO weeks from the keyword rollup (migration 010), the
+-- baseline's [$baseline_from, $baseline_to] and the window's [$window_from, $window_to]
+-- (Mondays; NULL when a side has none), corrected by up to three ranges of days read from
+-- the articles (edge_a, edge_b, edge_c: _from, _to; NULL: none), whose counts are added to
+-- the window and the baseline with the weights _window and _baseline (-1, 0 or 1: a week
+-- read whole for one side less its days that are not). Each range is its own scan, so each
+-- prunes the tables to its days by zone map. The rollup has a language but no outlet: with
+-- an outlet or country filter the caller runs keyword_terms_days.sql.
 WITH rolled AS (
     SELECT r.term,
            sum(r.articles) FILTER (WHERE r.week >= $window_from::DATE) AS window_docs,
@@ -23,7 +24,7 @@ WITH rolled AS (
     GROUP BY r.term
 ),
 edge_rows AS (
-    SELECT k.term, a.published >= $window_start::DATE AS in_window, k.count
+    SELECT k.term, k.count, $edge_a_window::INTEGER AS w, $edge_a_baseline::INTEGER AS b
     FROM articles a
     JOIN mentions m ON m.article_id = a.article_id
     JOIN keywords k ON k.article_id = a.article_id
@@ -32,7 +33,7 @@ edge_rows AS (
       AND (len($languages::VARCHAR[]) = 0
            OR list_contains($languages::VARCHAR[], a.language))
     UNION ALL
-    SELECT k.term, a.published >= $window_start::DATE AS in_window, k.count
+    SELECT k.term, k.count, $edge_b_window::INTEGER AS w, $edge_b_baseline::INTEGER AS b
     FROM articles a
     JOIN mentions m ON m.article_id = a.article_id
     JOIN keywords k ON k.article_id = a.article_id
@@ -41,7 +42,7 @@ edge_rows AS (
       AND (len($languages::VARCHAR[]) = 0
            OR list_contains($languages::VARCHAR[], a.language))
     UNION ALL
-    SELECT k.term, a.published >= $window_start::DATE AS in_window, k.count
+    SELECT k.term, k.count, $edge_c_window::INTEGER AS w, $edge_c_baseline::INTEGER AS b
     FROM articles a
     JOIN mentions m ON m.article_id = a.article_id
     JOIN keywords k ON k.article_id = a.article_id
@@ -52,11 +53,10 @@ edge_rows AS (
 ),
 edges AS (
     SELECT term,
-           count(*) FILTER (WHERE in_window) AS window_docs,
-           sum(count) FILTER (WHERE in_window) AS window_count,
-           count(*) FILTER (WHERE NOT in_window) AS baseline_docs,
-           sum(count) FILTER (WHERE NOT in_window) AS baseline_count
+           sum(w) AS window_docs, sum(w * count) AS window_count,
+           sum(b) AS baseline_docs, sum(b * count) AS baseline_count
     FROM edge_rows
+    WHERE w <> 0 OR b <> 0
     GROUP BY term
 )
 SELECT term,
@@ -66,4 +66,6 @@ SELECT term,
        coalesce(sum(baseline_count), 0)::BIGINT AS baseline_count
 FROM (SELECT * FROM rolled UNION ALL SELECT * FROM edges)
 GROUP BY term
+-- A term only on the days subtracted: no article of either side has it.
+HAVING sum(window_docs) <> 0 OR sum(baseline_docs) <> 0
 ORDER BY window_docs DESC, term
