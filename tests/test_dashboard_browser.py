@@ -359,3 +359,21 @@ def test_closing_the_tab_stops_a_running_query(dashboard: Dashboard,
     _wait_cpu(dashboard.pid, busy=True, deadline_s=10)
     ctx.close()
     assert _wait_cpu(dashboard.pid, busy=False, deadline_s=12) < 12
+
+
+def test_a_keyword_in_context_line_opens_its_article(dashboard: Dashboard,
+                                                     page) -> None:  # noqa: ANN001
+    open_page(page, dashboard.url, "/keywords?entities=japan,nato&entity=japan")
+    # The grid paints on a canvas; its hidden accessible copy holds each link cell's target.
+    link = page.locator('[data-testid="stDataFrame"] [role="gridcell"]',
+                        has_text="articles?article=").first
+    link.wait_for(state="attached")
+    target = page.evaluate("(href) => new URL(href, location.href).href",
+                           link.text_content().strip())
+    assert urlsplit(target).path == "/articles"
+    article = int(parse_qs(urlsplit(target).query)["article"][0])
+    open_page(page, target, "")
+    page.locator("h3").first.wait_for()  # the opened article's headline
+    no_exception(page)
+    assert parse_qs(urlsplit(page.url).query)["article"] == [str(article)]
+    assert page.get_by_text(f"There is no article {article}").count() == 0

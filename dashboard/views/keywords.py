@@ -102,7 +102,7 @@ with ui.guard():
                             else "…" + t[-(BEFORE_CHARS - 1):].lstrip()),
         open=kw["article_id"].map(lambda i: f"articles?article={int(i)}"))
     st.dataframe(ui.blank_nulls(shown), hide_index=True, width="stretch", key="kwic",
-                 column_order=["published", "outlet", "left", "term", "right", "open"],
+                 column_order=["published", "open", "outlet", "left", "term", "right"],
                  column_config={
                      "published": st.column_config.DateColumn("Date", format="YYYY-MM-DD"),
                      "outlet": st.column_config.TextColumn("Outlet"),
