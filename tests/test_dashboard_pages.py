@@ -808,7 +808,7 @@ def test_keyword_in_context_lines_keep_the_words_next_to_the_term_and_open_the_a
                 if mid == row.term]
         assert any(left.endswith(row.left.lstrip("…")) for left in full)
         assert row.open == f"articles?article={row.article_id}"
-    assert shown_columns(at, "left")[-1] == "Article"
+    assert shown_columns(at, "left")[:2] == ["Date", "Article"]  # in view, not off screen
 
 
 # --- Sources & runs: the error rate counts failing feeds (issue 16) -----------------------
