@@ -26,8 +26,8 @@ _QUERY_START = re.compile(r"^[\s(]*(?:select|with|from|pivot|unpivot|values|tabl
                           r"|describe|summarize)\b", re.I)
 _WRITE_WORD = re.compile(r"\b(?:insert|update|delete|create|drop|alter|copy|attach|detach"
                          r"|export|import|install|load|merge|truncate|set|pragma)\b", re.I)
-NOTHING_TO_RUN = ("Nothing to run: the query box is empty or holds only comments. Write a "
-                  "query such as SELECT * FROM daily_share LIMIT 10.")
+NOTHING_TO_RUN = ("Nothing to run: the query is empty or only comments. Write one such as "
+                  "SELECT * FROM daily_share LIMIT 10.")
 # Table functions that read files or URLs (or run SQL given as a string); DuckDB would
 # refuse them too, with a less helpful message. The name may be quoted or qualified.
 _FILE_FUNCS = re.compile(
