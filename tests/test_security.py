@@ -207,6 +207,9 @@ ATTACKS = [
     "EXPLAIN ANALYZE COPY (SELECT 1) TO 'DIR/out2.csv'",
     "EXPLAIN ANALYZE INSERT INTO sources SELECT * FROM sources",
     "WITH x AS (SELECT 1) INSERT INTO sources SELECT * FROM sources",
+    # A PIVOT without IN is a MULTI statement to DuckDB; one that writes is still refused.
+    "CREATE TABLE t AS PIVOT sources ON kind USING count(*)",
+    "INSERT INTO sources PIVOT sources ON kind USING count(*)",
 ]
 
 
@@ -230,6 +233,8 @@ def test_sql_surface_refuses_writes_and_outside_access(snapshot: Path, sql: str)
     "SELECT title FROM articles WHERE title LIKE '%read_csv(%' OR title LIKE '%--%'",
     "WITH t AS (SELECT 1 AS x) SELECT * FROM t", "EXPLAIN SELECT 1", "SUMMARIZE sources",
     "DESCRIBE sources", "SHOW TABLES", "SELECT 1; SELECT 2",
+    "PIVOT sources ON kind USING count(*)",
+    "SELECT * FROM (PIVOT sources ON kind USING count(*) GROUP BY country)",
 ])
 def test_sql_guard_lets_queries_through(snapshot: Path, sql: str) -> None:
     check_sql(sql)
