@@ -51,6 +51,19 @@ def data(built_warehouse: BuiltWarehouse, tmp_path: Path) -> Path:
     return out
 
 
+def text_matches(data: Path, query: str) -> int:
+    """Dated, non-duplicate articles the published full-text index finds for ``query``."""
+    from warehouse import search
+
+    db = data / "blocwatch.duckdb"
+    con = connect_reader(db)
+    try:
+        searcher = search.open_searcher(con, db)
+        return search.articles_total(searcher, search.compile_text(query, con, None))
+    finally:
+        con.close()
+
+
 def run(built_warehouse: BuiltWarehouse, data: Path, taxonomy: Path = REPO / "taxonomy.yaml"
         ) -> dict:
     from flows.reprocess import reprocess
@@ -118,6 +131,7 @@ def test_removing_an_alias_removes_exactly_its_mentions(
 def test_changed_extraction_rewrites_text_fields_and_duplicate_links(
         built_warehouse: BuiltWarehouse, prefect_server: PrefectServer, data: Path) -> None:
     from warehouse.db import connect_writer
+    from warehouse.publish import publish
 
     before = derived(data / "blocwatch.duckdb")
     # As if an older extractor had stored other texts: five articles with the same wrong
@@ -126,14 +140,18 @@ def test_changed_extraction_rewrites_text_fields_and_duplicate_links(
     try:
         ids = [r[0] for r in con.execute("SELECT article_id FROM articles "
                                          "ORDER BY article_id LIMIT 6").fetchall()]
-        con.execute("UPDATE articles SET text = 'old text', content_hash = 'old', "
+        con.execute("UPDATE articles SET text = 'old zzstale', content_hash = 'old', "
                     "word_count = 2 WHERE list_contains(?, article_id)", [ids[:5]])
         con.execute("UPDATE articles SET duplicate_of = ? WHERE list_contains(?, article_id)",
                     [ids[0], ids[1:5]])
         con.execute("UPDATE articles SET title = 'Old title', author = NULL "
                     "WHERE article_id = ?", [ids[5]])
+        # The full-text index made from those texts: five hold "zzstale", one of them
+        # counted (the other four are its exact duplicates).
+        publish(con, data / "work.duckdb", data / "blocwatch.duckdb", rebuild_index=True)
     finally:
         con.close()
+    assert text_matches(data, "zzstale") == 1
     raw_files = sorted(p.name for p in (data / "raw").iterdir())
     summary = run(built_warehouse, data)
     n = len(built_warehouse.ledger["articles"])
@@ -145,6 +163,8 @@ def test_changed_extraction_rewrites_text_fields_and_duplicate_links(
     assert derived(data / "blocwatch.duckdb") == before
     # Nothing fetched: no new archive file, no fetch_log row (compared above), runs says so.
     assert sorted(p.name for p in (data / "raw").iterdir()) == raw_files
+    # reprocess rewrote the texts in place and rebuilt the index from them
+    assert text_matches(data, "zzstale") == 0
     con = connect_reader(data / "blocwatch.duckdb")
     try:
         assert con.execute("SELECT flow, status, new, fetched, loaded FROM runs "
