@@ -14,15 +14,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import duckdb
 import pandas as pd
 import streamlit as st
+import tantivy
 
 from blocwatch.paths import data_paths
+from blocwatch.query import Plan
 from dashboard import queries
 from dashboard.filters import Filters
+from warehouse import search
+from warehouse import topics as wtopics
 from warehouse.db import connect_reader
 
 TTL_S = 600  # results also expire, so memory does not hold every view ever asked for
@@ -222,3 +226,117 @@ SQL_ROW_LIMIT = 10_000
 def as_sets(groups: Sequence[Sequence[str]]) -> tuple[tuple[str, ...], ...]:
     """Entity sets in the hashable shape the caches key on."""
     return tuple(tuple(g) for g in groups if len(g))
+
+
+# --- queries over the full-text index (warehouse/search.py) and saved topics ---------------
+
+_searchers: dict[str, tuple[Snapshot, tantivy.Searcher]] = {}
+# At most this many query lines per chart and characters per query: a URL is typed input.
+MAX_QUERIES = 8
+MAX_QUERY_CHARS = 500
+
+
+def _searcher(cur: duckdb.DuckDBPyConnection, snap: Snapshot) -> tantivy.Searcher:
+    """The searcher of the index generation this snapshot names, opened once per snapshot
+    (TextIndexError when it cannot be opened)."""
+    with _lock:
+        held = _searchers.get(snap.path)
+        if held is not None and held[0] == snap:
+            return held[1]
+    found = search.open_searcher(cur, Path(snap.path))
+    with _lock:
+        _searchers[snap.path] = (snap, found)
+    return found
+
+
+def _text_filters(cur: duckdb.DuckDBPyConnection, filters: Filters) -> search.Filters:
+    """The sidebar's filters as the index knows them: outlet countries become the outlets
+    of those countries (the index has no country)."""
+    sources = tuple(filters.sources)
+    if filters.countries:
+        rows = cur.execute("SELECT source_id FROM sources WHERE list_contains(?, country) "
+                           "ORDER BY 1", [list(filters.countries)]).fetchall()
+        in_countries = [r[0] for r in rows]
+        sources = tuple(s for s in (sources or in_countries) if s in in_countries)
+        # No outlet left: a source id no outlet has, so nothing matches (empty means all).
+        sources = sources or ("\x00",)
+    return search.Filters(filters.start, filters.end, sources, tuple(filters.languages))
+
+
+def _plan(cur: duckdb.DuckDBPyConnection, text: str) -> Plan:
+    # entity: resolves against the taxonomy this snapshot was synced with, as the saved
+    # topics counted in it did.
+    return search.compile_text(text, cur, wtopics.taxonomy_from_db(cur))
+
+
+def check_query(snap: Snapshot, text: str) -> None:
+    """QuerySyntaxError (with the caret) when ``text`` cannot be read or names an entity
+    this snapshot does not know; None when it can be charted."""
+    _with_cursor(snap, _plan, text)
+
+
+def _query_series(cur: duckdb.DuckDBPyConnection, snap: Snapshot, filters: Filters,
+                  text: str, period: str) -> pd.DataFrame:
+    if period not in queries.PERIODS:
+        raise ValueError(f"period must be one of {', '.join(queries.PERIODS)}")
+    rows = search.query_series(cur, _searcher(cur, snap), _plan(cur, text),
+                               cast(search.Period, period), _text_filters(cur, filters))
+    df = pd.DataFrame([vars(r) for r in rows],
+                      columns=["period", "articles", "total", "share", "stories"])
+    df["period"] = pd.to_datetime(df["period"])
+    return df
+
+
+@st.cache_data(ttl=TTL_S, max_entries=256, show_spinner=False)
+def query_series(snap: Snapshot, filters: Filters, text: str, period: str) -> pd.DataFrame:
+    """Per period (all of the window's periods with articles): articles matching the query
+    ``text``, all articles, share, distinct stories among the matches (columns period,
+    articles, total, share, stories). QuerySyntaxError for a query that cannot be read,
+    TextIndexError when the snapshot's index cannot be opened (neither is cached)."""
+    return _with_cursor(snap, lambda cur: _query_series(cur, snap, filters, text, period))
+
+
+def _query_articles(cur: duckdb.DuckDBPyConnection, snap: Snapshot, filters: Filters,
+                    text: str, limit: int
+                    ) -> tuple[int, list[dict[str, Any]], dict[int, dict[str, Any]]]:
+    return search.query_articles(cur, _searcher(cur, snap), _plan(cur, text),
+                                 _text_filters(cur, filters), limit=limit, with_text=True)
+
+
+@st.cache_data(ttl=TTL_S, max_entries=64, show_spinner=False)
+def query_articles(snap: Snapshot, filters: Filters, text: str, limit: int = 50
+                   ) -> tuple[int, list[dict[str, Any]], dict[int, dict[str, Any]]]:
+    """(total, the newest ``limit`` matching articles with their text, per article id the
+    (start, end) spans of the query's words in ``title`` and ``text``)."""
+    return _with_cursor(snap, lambda cur: _query_articles(cur, snap, filters, text, limit))
+
+
+def _topics(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    try:
+        return cur.execute("SELECT topic_id, label, query, group_name FROM topics "
+                           "WHERE active ORDER BY group_name NULLS LAST, label").df()
+    except duckdb.CatalogException:
+        # A snapshot published before migration 011 has no saved topics.
+        return pd.DataFrame(columns=["topic_id", "label", "query", "group_name"])
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
+def topics(snap: Snapshot) -> pd.DataFrame:
+    """The saved topics (topics.yaml) this snapshot counts: topic_id, label, query,
+    group_name."""
+    return _with_cursor(snap, _topics)
+
+
+def _topic_series(cur: duckdb.DuckDBPyConnection, filters: Filters,
+                  topic_ids: tuple[str, ...], period: str) -> pd.DataFrame:
+    f = _text_filters(cur, filters)
+    return wtopics.topic_series(cur, topic_ids, period, f.start, f.end, f.sources,
+                                f.languages)
+
+
+@st.cache_data(ttl=TTL_S, max_entries=256, show_spinner=False)
+def topic_series(snap: Snapshot, filters: Filters, topic_ids: tuple[str, ...],
+                 period: str) -> pd.DataFrame:
+    """Per saved topic and period, from the topics' rollup: topic_id, period, articles,
+    total, share, stories (warehouse.topics.topic_series)."""
+    return _with_cursor(snap, _topic_series, filters, topic_ids, period)

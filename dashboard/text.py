@@ -65,6 +65,36 @@ def highlight_html(text: str, spans: Iterable[Span], colors: Mapping[str, str],
     return "".join(out)
 
 
+def mark_html(text: str, spans: Iterable[tuple[int, int]]) -> str:
+    """``text`` as HTML with each (start, end) span in a <mark> (a query's hits); all
+    article text escaped, the <mark> tags are the only markup."""
+    out: list[str] = []
+    pos = 0
+    for start, end in sorted(spans):
+        if start < pos or end <= start:
+            continue
+        out.append(html.escape(text[pos:start]))
+        out.append(f"<mark>{html.escape(text[start:end])}</mark>")
+        pos = end
+    out.append(html.escape(text[pos:]))
+    return "".join(out)
+
+
+def hit_excerpt(text: str, spans: Iterable[tuple[int, int]], width: int = 90
+                ) -> tuple[str, list[tuple[int, int]]]:
+    """The part of ``text`` around its first hit (``width`` characters either side,
+    whitespace kept as is, "…" where the text goes on) and the spans inside it, shifted."""
+    ordered = sorted(spans)
+    if not ordered:
+        return "", []
+    lo = max(0, ordered[0][0] - width)
+    hi = min(len(text), ordered[0][1] + width)
+    lead = "…" if lo > 0 else ""
+    excerpt = lead + text[lo:hi] + ("…" if hi < len(text) else "")
+    shift = len(lead) - lo
+    return excerpt, [(s + shift, e + shift) for s, e in ordered if s >= lo and e <= hi]
+
+
 def _tint(color: str) -> str:
     # Our palette holds "#rrggbb" colours; a light tint keeps the text readable.
     if re.fullmatch(r"#[0-9A-Fa-f]{6}", color):

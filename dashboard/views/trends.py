@@ -1,4 +1,5 @@
-"""Trends: attention to the selected entities over time, with spikes and drill-down.
+"""Trends: attention to the selected entities, queries and saved topics over time, with
+spikes and drill-down.
 
 Honest by construction: periods the window holds only part of are shaded and kept out of
 spike detection, periods with few articles in all are marked, and the default period is
@@ -11,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from blocwatch.spikes import MIN_SPIKE_ARTICLES
-from dashboard import analysis, charts, data, ui
+from dashboard import analysis, charts, data, lines, ui
 from dashboard.queries import COUNTS, PERIODS
 
 ctx = ui.context()
@@ -38,11 +39,22 @@ count = c4.radio("Count", COUNTS, key="tr_count", horizontal=True,
 for param, value, default in (("measure", measure, "share"), ("period", period, None),
                               ("rolling", rolling, 0), ("count", count, "articles")):
     ui.mirror(param, value, default)
+picked_lines = lines.inputs("tr", ctx.snap)
 
 with ui.guard():
     keys = list(f.entities)
     labels = [ctx.names.get(e, e) for e in keys]
     series = ui.counted_series(ctx.snap, f, data.as_sets([[e] for e in keys]), period, count)
+    if picked_lines:
+        # Query lines and topics follow the entities' sets (set_idx from len(keys) + 1).
+        all_stories = (series[series["set_idx"] == 1].set_index("period")["total"]
+                       if count == "stories" and len(series) else None)
+        extra, picked_lines = lines.charted(ctx.snap, f, picked_lines, period, count,
+                                            len(keys) + 1, all_stories)
+        series = pd.concat([series, extra], ignore_index=True) if len(series) else extra
+    line_of = {ln.key: ln for ln in picked_lines}
+    keys += [ln.key for ln in picked_lines]
+    labels += [ln.label for ln in picked_lines]
     frame = analysis.trend_frame(series, labels, keys, measure, int(rolling), period=period,
                                  start=f.start, end=f.end)
     fig = charts.trend_figure(frame, measure, period, ctx.colors)
@@ -55,6 +67,9 @@ with ui.guard():
                                f"all_{unit}", "share", "rolling", "partial", "small_sample",
                                "spike") if c in table.columns]]
     event = ui.chart(fig, table, "trends", select=True)
+    if picked_lines and measure == "mentions":
+        st.caption("Queries and saved topics have no mention count: under Mentions their "
+                   "lines are empty; choose Share or Article count.")
     st.caption(
         f"Shaded, ◇: a partial {period} (the window holds only part of it), left out of spike "
         f"detection. ○: a small sample, fewer than {analysis.SMALL_SAMPLE} {unit} in all that "
@@ -72,6 +87,7 @@ with ui.guard():
             unit: spikes["articles"].astype(int).to_numpy(),
             "baseline": spikes["baseline"].round(1).to_numpy(),
             "articles_link": [ui.articles_link(f, [k], *analysis.period_bounds(d.date(), period))
+                              if k in f.entities else None
                               for k, d in zip(spikes["key"], pd.to_datetime(spikes["period"]),
                                               strict=True)],
         }).sort_values(["period", "entity"], ascending=[False, True])
@@ -105,21 +121,25 @@ with ui.guard():
             ui.once("tr_point", picked, _apply)
     elif "tr_pick_entity" not in st.session_state:
         # First draw: the point a shared URL names (point=<entity>:<first day>).
-        entity_url, _, day_url = str(st.query_params.get("point") or "").partition(":")
+        # rpartition: a query line's key holds a colon itself (query:2).
+        entity_url, _, day_url = str(st.query_params.get("point") or "").rpartition(":")
         if entity_url in keys:
             st.session_state["tr_pick_entity"] = entity_url
             st.session_state["tr_pick_period"] = day_url
     if st.session_state.get("tr_pick_entity") not in keys:
         st.session_state.pop("tr_pick_entity", None)
     c1, c2 = st.columns(2)
-    entity = c1.selectbox("Entity", keys, key="tr_pick_entity",
-                          format_func=lambda e: ctx.names.get(e, e))
+    label_of = dict(zip(keys, labels, strict=True))
+    entity = c1.selectbox("Entity" if not line_of else "Entity, query or topic", keys,
+                          key="tr_pick_entity", format_func=lambda e: label_of.get(e, e))
     # Every period is offered (a clicked quiet point lists nothing rather than jumping
     # elsewhere); the default is the busiest one.
     rows = frame[frame["key"] == entity]
     options = [d.date().isoformat() for d in rows["period"]]
     if not rows["articles"].any():
-        st.info(f"No article names {ctx.names.get(entity, entity)} under these filters.")
+        st.info(f"No article names {label_of.get(entity, entity)} under these filters."
+                if entity not in line_of else
+                f"No article matches {label_of[entity]} under these filters.")
         ui.mirror("point", None, None)
         st.stop()
     peak = rows.sort_values(["articles", "period"], ascending=[False, True]).iloc[0]
@@ -132,6 +152,9 @@ with ui.guard():
     ui.mirror("point", f"{entity}:{chosen}", None)
     lo, hi = analysis.period_bounds(pd.Timestamp(chosen).date(), period)
     window = f.with_dates(max(lo, f.start), min(hi, f.end))
+    if entity in line_of:
+        lines.matching_articles(ctx.snap, window, line_of[entity], "trend_query_articles")
+        st.stop()
     arts = data.article_list(ctx.snap, window, (entity,))
     st.caption(f"{len(arts)} articles naming {ctx.names.get(entity, entity)} from {window.start} "
                f"to {window.end}.")

@@ -1,0 +1,142 @@
+"""Query lines and saved topics on the dashboard (issue 15) under Streamlit's AppTest,
+against the session's warehouse built by the real ingest from the demo corpus.
+
+Expected counts come from the demo generator's ledger (the headlines it wrote, matched
+with a plain regular expression) or the warehouse's documented views (daily_articles,
+daily_topics), never from the query engine under test.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from datetime import date, timedelta
+
+import duckdb
+import pytest
+
+from blocwatch.query import QuerySyntaxError, parse
+from tests.conftest import BuiltWarehouse
+from tests.test_dashboard_pages import figure, frame, run_page, trace
+from warehouse.db import connect_reader
+
+# title:NATO finds a headline with the word NATO (tests/test_topics.py checks the topics'
+# counts with the same expression).
+NATO = re.compile(r"(?<![A-Za-z0-9])nato(?![A-Za-z0-9])", re.IGNORECASE)
+
+
+def _monday(day: str) -> str:
+    d = date.fromisoformat(day)
+    return (d - timedelta(days=d.weekday())).isoformat()
+
+
+def _nato_titles(ledger: dict) -> list[dict]:
+    return [a for a in ledger["articles"]
+            if NATO.search(unicodedata.normalize("NFKC", a["title"] or ""))]
+
+
+def _weekly_totals(db: object) -> dict[str, int]:
+    con = connect_reader(db)  # type: ignore[arg-type]
+    try:
+        return {w: int(n) for w, n in con.execute(
+            "SELECT strftime(date_trunc('week', day), '%Y-%m-%d'), sum(articles) "
+            "FROM daily_articles GROUP BY 1").fetchall()}
+    finally:
+        con.close()
+
+
+def test_a_query_line_is_charted_beside_the_entities(built_warehouse: BuiltWarehouse,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    at = run_page("trends", built_warehouse.data_dir, monkeypatch, entities="japan",
+                  period="week", measure="articles", q="title:NATO")
+    expected = Counter(_monday(a["published"]) for a in _nato_titles(built_warehouse.ledger))
+    assert sum(expected.values()) > 10
+    shown = trace(figure(at), "title:NATO")
+    assert {w: v for w, v in shown.items() if v} == {w: float(n) for w, n in expected.items()}
+    assert "Japan" in {t.get("name") for t in figure(at)["data"]}
+    # The chart's data: all articles of the week and the share, as the entities have them.
+    totals = _weekly_totals(built_warehouse.published)
+    table = frame(at, "entity_id", "all_articles", "share")
+    rows = table[table["entity_id"] == "query:1"]
+    assert len(rows) == len(totals)
+    for r in rows.itertuples():
+        week = str(r.period)[:10]
+        assert int(r.all_articles) == totals[week]
+        assert int(r.articles) == expected.get(week, 0)
+        assert r.share == pytest.approx(expected.get(week, 0) / totals[week])
+
+
+def test_a_bad_query_shows_its_caret_and_the_page_still_works(
+        built_warehouse: BuiltWarehouse, monkeypatch: pytest.MonkeyPatch) -> None:
+    bad = 'Japan AND ("Asian NATO"'
+    with pytest.raises(QuerySyntaxError) as raised:
+        parse(bad)
+    at = run_page("trends", built_warehouse.data_dir, monkeypatch, entities="japan",
+                  period="week", measure="articles", q=[bad, "title:NATO"])
+    assert len(at.error) == 1
+    message = at.error[0].value
+    assert message.startswith("Query line 1 cannot be read")
+    assert f"```\n{raised.value.caret()}\n```" in message
+    # The readable line and the entities are still charted; the bad line is not.
+    names = {t.get("name") for t in figure(at)["data"]}
+    assert {"Japan", "title:NATO"} <= names and bad not in names
+    # Both lines stay in the URL, as typed, one q= each.
+    assert at.query_params["q"] == [bad, "title:NATO"]
+    # Fixing the line charts it; the URL follows.
+    at.text_area(key="tr_queries").set_value("Japan AND \"Asian NATO\"\ntitle:NATO").run()
+    assert not at.exception and not at.error
+    assert at.query_params["q"] == ['Japan AND "Asian NATO"', "title:NATO"]
+    assert 'Japan AND "Asian NATO"' in {t.get("name") for t in figure(at)["data"]}
+
+
+def test_a_query_point_lists_its_articles_with_the_hits_marked(
+        built_warehouse: BuiltWarehouse, monkeypatch: pytest.MonkeyPatch) -> None:
+    titles = _nato_titles(built_warehouse.ledger)
+    week = Counter(_monday(a["published"]) for a in titles).most_common(1)[0][0]
+    wanted = sorted(a["url"] for a in titles if _monday(a["published"]) == week)
+    at = run_page("trends", built_warehouse.data_dir, monkeypatch, entities="japan",
+                  period="week", q="title:NATO", point=f"query:1:{week}")
+    assert at.selectbox(key="tr_pick_entity").value == "query:1"
+    assert at.selectbox(key="tr_pick_period").value == week
+    listed = frame(at, "article_id", "url")
+    assert sorted(listed["url"]) == wanted
+    html = next(m.value for m in at.markdown if "bw-hits" in m.value)
+    assert html.count("<li>") == len(wanted)
+    # Every headline's NATO is marked (a word at a time: Japan-NATO is one word), and
+    # nothing else is.
+    marked = re.findall(r"<mark>(.*?)</mark>", html)
+    assert len(marked) >= len(wanted)
+    assert all(NATO.search(m) for m in marked), marked
+    assert at.query_params["point"] in (f"query:1:{week}", [f"query:1:{week}"])
+
+
+def test_a_saved_topic_is_charted_from_its_rollup(built_warehouse: BuiltWarehouse,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    con: duckdb.DuckDBPyConnection = connect_reader(built_warehouse.published)
+    try:
+        label = con.execute("SELECT label FROM topics WHERE topic_id = 'asian_nato_idea'"
+                            ).fetchone()[0]
+        expected = {w: float(n) for w, n in con.execute(
+            "SELECT strftime(date_trunc('week', day), '%Y-%m-%d'), sum(articles) "
+            "FROM daily_topics WHERE topic_id = 'asian_nato_idea' GROUP BY 1").fetchall()}
+    finally:
+        con.close()
+    assert sum(expected.values()) > 3
+    at = run_page("trends", built_warehouse.data_dir, monkeypatch, entities="japan",
+                  period="week", measure="articles", topics="asian_nato_idea")
+    assert at.multiselect(key="tr_topics").value == ["asian_nato_idea"]
+    shown = trace(figure(at), f"Topic: {label}")
+    assert {w: v for w, v in shown.items() if v} == expected
+
+
+def test_marked_text_is_escaped_and_only_our_marks_are_markup() -> None:
+    from dashboard.text import hit_excerpt, mark_html
+
+    text = '<img src=x onerror="alert(1)"> NATO & Japan'
+    start = text.index("NATO")
+    assert mark_html(text, [(start, start + 4)]) == (
+        "&lt;img src=x onerror=&quot;alert(1)&quot;&gt; <mark>NATO</mark> &amp; Japan")
+    excerpt, spans = hit_excerpt("x" * 200 + " NATO " + "y" * 200, [(201, 205)], width=10)
+    assert excerpt == "…" + "x" * 9 + " NATO " + "y" * 9 + "…"
+    assert [excerpt[s:e] for s, e in spans] == ["NATO"]
