@@ -67,6 +67,21 @@ def test_a_query_line_is_charted_beside_the_entities(built_warehouse: BuiltWareh
         assert r.share == pytest.approx(expected.get(week, 0) / totals[week])
 
 
+def test_a_query_line_counts_distinct_stories(built_warehouse: BuiltWarehouse,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    at = run_page("trends", built_warehouse.data_dir, monkeypatch, entities="japan",
+                  period="week", measure="articles", count="stories", q="title:NATO")
+    stories: dict[str, set[str]] = {}
+    for a in _nato_titles(built_warehouse.ledger):
+        stories.setdefault(_monday(a["published"]), set()).add(a["story"])
+    assert any(len(s) < n for s, n in zip(
+        stories.values(), Counter(_monday(a["published"]) for a in _nato_titles(
+            built_warehouse.ledger)).values(), strict=True)), "some copies are syndicated"
+    shown = trace(figure(at), "title:NATO")
+    assert {w: v for w, v in shown.items() if v} == {w: float(len(s))
+                                                     for w, s in stories.items()}
+
+
 def test_a_bad_query_shows_its_caret_and_the_page_still_works(
         built_warehouse: BuiltWarehouse, monkeypatch: pytest.MonkeyPatch) -> None:
     bad = 'Japan AND ("Asian NATO"'
