@@ -43,7 +43,7 @@ from blocwatch.taxonomy import Taxonomy
 from warehouse.textindex import SCHEMA, open_published
 
 __all__ = ["Filters", "Period", "SeriesRow", "articles_total", "compile_text", "highlight",
-           "open_searcher", "query_articles", "query_series", "tantivy_query"]
+           "matching_ids", "open_searcher", "query_articles", "query_series", "tantivy_query"]
 
 Period = Literal["day", "week", "month"]
 _EPOCH = date(1970, 1, 1)
@@ -219,6 +219,19 @@ def articles_total(searcher: tantivy.Searcher, plan: Plan, filters: Filters | No
                    ) -> int:
     return int(searcher.search(_filtered(tantivy_query(plan), filters or Filters()),
                                limit=1).count)
+
+
+def matching_ids(searcher: tantivy.Searcher, plan: Plan, filters: Filters | None = None
+                 ) -> list[int]:
+    """The article ids of every match (same filters), ascending: the selection a keyword
+    statistic is computed over."""
+    query = _filtered(tantivy_query(plan), filters or Filters())
+    n = int(searcher.search(query, limit=1, count=True).count)
+    if not n:
+        return []
+    hits = searcher.search(query, limit=n, count=False).hits
+    return sorted(int(i) for i in searcher.fast_field_values(
+        "article_id", [addr for _, addr in hits]))
 
 
 # Point lookups by primary key: an IN list of constants is an index scan, where a join with
