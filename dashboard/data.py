@@ -12,7 +12,7 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -340,3 +340,46 @@ def topic_series(snap: Snapshot, filters: Filters, topic_ids: tuple[str, ...],
     """Per saved topic and period, from the topics' rollup: topic_id, period, articles,
     total, share, stories (warehouse.topics.topic_series)."""
     return _with_cursor(snap, _topic_series, filters, topic_ids, period)
+
+
+def _query_ids(cur: duckdb.DuckDBPyConnection, snap: Snapshot, filters: Filters,
+               text: str) -> list[int]:
+    return search.matching_ids(_searcher(cur, snap), _plan(cur, text),
+                               _text_filters(cur, filters))
+
+
+def _query_keyword_terms(cur: duckdb.DuckDBPyConnection, snap: Snapshot, filters: Filters,
+                         text: str) -> tuple[pd.DataFrame, int, int]:
+    assert filters.start is not None and filters.end is not None
+    b_start, _ = queries.baseline_window(filters.start, filters.end)
+    window = _query_ids(cur, snap, filters, text)
+    baseline = _query_ids(cur, snap, filters.with_dates(
+        b_start, filters.start - timedelta(days=1)), text)
+    terms = queries.run(cur, "query_keyword_terms",
+                        {"window_ids": window, "baseline_ids": baseline})
+    return terms, len(window), len(baseline)
+
+
+@st.cache_data(ttl=TTL_S, max_entries=64, show_spinner=False)
+def query_keyword_terms(snap: Snapshot, filters: Filters, text: str
+                        ) -> tuple[pd.DataFrame, int, int]:
+    """As keyword_terms, over the articles the query ``text`` matches: (terms, articles in
+    the window, articles in the baseline window before it)."""
+    if filters.start is None or filters.end is None:
+        raise ValueError("query_keyword_terms needs a dated window")
+    return _with_cursor(snap, lambda cur: _query_keyword_terms(cur, snap, filters, text))
+
+
+def _query_kwic_articles(cur: duckdb.DuckDBPyConnection, snap: Snapshot, filters: Filters,
+                         text: str, term: str, limit: int) -> pd.DataFrame:
+    return queries.run(cur, "query_kwic_articles",
+                       {"ids": _query_ids(cur, snap, filters, text), "term": term,
+                        "limit": int(limit)})
+
+
+@st.cache_data(ttl=TTL_S, max_entries=64, show_spinner=False)
+def query_kwic_articles(snap: Snapshot, filters: Filters, text: str, term: str,
+                        limit: int = 40) -> pd.DataFrame:
+    """As kwic_articles, among the articles the query ``text`` matches."""
+    return _with_cursor(snap, lambda cur: _query_kwic_articles(cur, snap, filters, text,
+                                                               term, limit))

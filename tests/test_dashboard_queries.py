@@ -155,3 +155,39 @@ def test_marked_text_is_escaped_and_only_our_marks_are_markup() -> None:
     excerpt, spans = hit_excerpt("x" * 200 + " NATO " + "y" * 200, [(201, 205)], width=10)
     assert excerpt == "…" + "x" * 9 + " NATO " + "y" * 9 + "…"
     assert [excerpt[s:e] for s, e in spans] == ["NATO"]
+
+
+def test_keywords_take_a_query_as_the_selection(built_warehouse: BuiltWarehouse,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    urls = {a["url"] for a in _nato_titles(built_warehouse.ledger)}
+    con = connect_reader(built_warehouse.published)
+    try:
+        ids = [i for i, u in con.execute("SELECT article_id, url FROM articles").fetchall()
+               if u in urls]
+        docs = Counter(t for (t,) in con.execute(
+            "SELECT term FROM keywords WHERE list_contains(?, article_id)", [ids]).fetchall())
+    finally:
+        con.close()
+    assert len(ids) == len(urls)
+    at = run_page("keywords", built_warehouse.data_dir, monkeypatch, window="all",
+                  query="title:NATO")
+    assert not at.error
+    assert any(f"{len(ids):,} articles matching “title:NATO”" in c.value for c in at.caption)
+    top = frame(at, "term", "window_docs")
+    assert len(top) and {t: int(n) for t, n in zip(top["term"], top["window_docs"],
+                                                    strict=True)} == {
+        t: docs[t] for t in top["term"]}
+    # The most used terms of the matching articles, in order.
+    assert list(top["window_docs"]) == sorted(top["window_docs"], reverse=True)
+    assert int(top["window_docs"].iloc[0]) == max(docs.values())
+    term = at.selectbox(key="kw_term").value
+    assert any(f"from {min(40, docs[term])} articles matching “title:NATO” that use" in c.value
+               for c in at.caption)
+    assert at.query_params["query"] in ("title:NATO", ["title:NATO"])
+    # A query that cannot be read: its caret, and the entity's statistics instead.
+    at.text_input(key="kw_query").set_value("title:(NATO").run()
+    assert not at.exception
+    with pytest.raises(QuerySyntaxError) as raised:
+        parse("title:(NATO")
+    assert raised.value.caret() in at.error[0].value
+    assert any("articles naming" in c.value for c in at.caption)
