@@ -29,6 +29,7 @@ import tantivy
 from blocwatch.query import Plan, QuerySyntaxError, compile_query, parse
 from blocwatch.taxonomy import Alias, Entity, Taxonomy
 from blocwatch.topics import TopicsConfig, query_hash
+from warehouse.search import tantivy_query
 from warehouse.sql import arrow_table, registered, sql
 from warehouse.textindex import SCHEMA, open_published
 
@@ -77,8 +78,6 @@ def _languages(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def _matching_ids(searcher: tantivy.Searcher, plan: Plan, after: int) -> list[int]:
-    from warehouse.search import tantivy_query
-
     query = tantivy.Query.boolean_query([
         (tantivy.Occur.Must, tantivy_query(plan)),
         (tantivy.Occur.Must, tantivy.Query.range_query(
