@@ -191,3 +191,27 @@ def test_keywords_take_a_query_as_the_selection(built_warehouse: BuiltWarehouse,
         parse("title:(NATO")
     assert raised.value.caret() in at.error[0].value
     assert any("articles naming" in c.value for c in at.caption)
+
+
+def test_compare_splits_a_query_line_by_panel(built_warehouse: BuiltWarehouse,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    at = run_page("compare", built_warehouse.data_dir, monkeypatch, entities="japan",
+                  split="language", period="month", measure="articles", q="title:NATO")
+    expected = Counter((a["language"], a["published"][:7] + "-01")
+                       for a in _nato_titles(built_warehouse.ledger))
+    assert len({lang for lang, _ in expected}) > 1
+    table = frame(at, "panel", "line", "all_articles")
+    rows = table[table["line"] == "title:NATO"]
+    shown = {(r.panel, str(r.period)[:10]): int(r.articles) for r in rows.itertuples()
+             if r.articles}
+    assert shown == dict(expected)
+    # Outlet groups you define: each group's panel counts its own outlets' matches.
+    by_source = Counter(a["source"] for a in _nato_titles(built_warehouse.ledger))
+    first, second = sorted(by_source)[:2], sorted(by_source)[2:4]
+    at = run_page("compare", built_warehouse.data_dir, monkeypatch, entities="japan",
+                  split="groups", period="month", measure="articles", q="title:NATO",
+                  group1=",".join(first), name1="One", group2=",".join(second), name2="Two")
+    table = frame(at, "panel", "line", "all_articles")
+    rows = table[table["line"] == "title:NATO"]
+    assert {p: int(n) for p, n in rows.groupby("panel")["articles"].sum().items()} == {
+        "One": sum(by_source[s] for s in first), "Two": sum(by_source[s] for s in second)}

@@ -1,4 +1,5 @@
-"""Compare: the same entities (or entity sets) side by side across outlet groups."""
+"""Compare: the same entities (or entity sets), queries and saved topics side by side
+across outlet groups."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from collections.abc import Iterable
 import pandas as pd
 import streamlit as st
 
-from dashboard import analysis, charts, data, ui
+from dashboard import analysis, charts, data, lines, ui
+from dashboard.filters import Filters
 from dashboard.queries import MATCHES, PERIODS
 
 ctx = ui.context()
@@ -77,6 +79,28 @@ else:
     keys = list(f.entities)
     labels = [ctx.names.get(e, e) for e in keys]
 
+picked_lines = lines.inputs("cmp", ctx.snap)
+
+
+def panel_filters(panel: str, base: Filters) -> Filters | None:
+    """The sidebar's filters narrowed to one panel of the split (None: the panel is an
+    unknown country, language or kind, which a query line cannot select)."""
+    srcs = ctx.sources
+    if split == "country":
+        ids = srcs.loc[srcs["country"] == panel, "source_id"]
+    elif split == "kind":
+        ids = srcs.loc[srcs["kind"] == panel, "source_id"]
+    elif split == "outlet":
+        ids = pd.Series([panel])
+    elif split == "language":
+        return None if panel == "(unknown)" else Filters(
+            base.entities, base.start, base.end, base.sources, base.countries, (panel,))
+    else:
+        return base
+    allowed = [s for s in ids if not base.sources or s in base.sources]
+    return base.with_sources(allowed) if allowed else None
+
+
 groups: list[tuple[str, list[str]]] = []
 if split != "groups":
     for i in range(4):  # groups only say something under "outlet groups"
@@ -124,6 +148,23 @@ with ui.guard():
     if series.empty:
         st.info("No articles in these outlet groups under the sidebar filters.")
         st.stop()
+    if picked_lines:
+        # Each panel's query lines and topics counted under that panel's outlets or
+        # language, after the entities' sets.
+        parts, kept = [series], picked_lines
+        for panel in dict.fromkeys(series["panel"]):
+            base = (f.with_sources([s for s in dict(groups)[panel]
+                                    if not f.sources or s in f.sources])
+                    if split == "groups" else f)
+            narrowed = panel_filters(str(panel), base)
+            if narrowed is None:
+                continue
+            extra, kept = lines.charted(ctx.snap, narrowed, kept, period, "articles",
+                                        len(keys) + 1)
+            parts.append(extra.assign(panel=panel))
+        series = pd.concat(parts, ignore_index=True)
+        keys = keys + [ln.key for ln in kept]
+        labels = labels + [ln.label for ln in kept]
     frame = analysis.trend_frame(series, labels, keys, measure)
     fig = charts.small_multiples_figure(frame, measure, period, ctx.colors, panel_title,
                                         panel_names)
