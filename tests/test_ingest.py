@@ -293,7 +293,8 @@ def test_trends_count_each_story_once(con: duckdb.DuckDBPyConnection,
     monkeypatch.setenv("BLOCWATCH_DATA", str(built_warehouse.data_dir))
     at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "dashboard" / "views"
                                / "trends.py"), default_timeout=90)
-    at.query_params.update({"entities": "nato", "measure": "articles", "count": "stories"})
+    at.query_params.update({"entities": "nato", "measure": "articles", "count": "stories",
+                            "period": "week"})
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.radio(key="tr_count").value == "stories"
