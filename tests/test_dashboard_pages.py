@@ -424,6 +424,9 @@ def xss_copy(published: Path, tmp_path: Path) -> Path:
     data_dir = tmp_path / "xss-data"
     data_dir.mkdir()
     shutil.copyfile(published, data_dir / "blocwatch.duckdb")
+    # The full-text index the snapshot names comes along (query lines and topics read it).
+    if (published.parent / "textindex").is_dir():
+        shutil.copytree(published.parent / "textindex", data_dir / "textindex")
     con = duckdb.connect(str(data_dir / "blocwatch.duckdb"))
     con.execute("""UPDATE articles SET title = ? WHERE article_id = (
         SELECT article_id FROM articles WHERE duplicate_of IS NULL AND published IS NOT NULL
