@@ -9,9 +9,11 @@ daily_topics), never from the query engine under test.
 from __future__ import annotations
 
 import re
+import shutil
 import unicodedata
 from collections import Counter
 from datetime import date, timedelta
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -215,3 +217,42 @@ def test_compare_splits_a_query_line_by_panel(built_warehouse: BuiltWarehouse,
     rows = table[table["line"] == "title:NATO"]
     assert {p: int(n) for p, n in rows.groupby("panel")["articles"].sum().items()} == {
         "One": sum(by_source[s] for s in first), "Two": sum(by_source[s] for s in second)}
+
+
+def test_a_topic_point_lists_the_topics_matches(built_warehouse: BuiltWarehouse,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    con = connect_reader(built_warehouse.published)
+    try:
+        week, = con.execute(
+            "SELECT date_trunc('week', day)::DATE FROM daily_topics WHERE topic_id = "
+            "'asian_nato_idea' GROUP BY 1 ORDER BY sum(articles) DESC, 1 LIMIT 1").fetchone()
+        wanted = sorted(u for (u,) in con.execute(
+            "SELECT a.url FROM topic_matches t JOIN articles a USING (article_id) "
+            "WHERE t.topic_id = 'asian_nato_idea' AND a.published::DATE BETWEEN ? AND ?",
+            [week, week + timedelta(days=6)]).fetchall())
+    finally:
+        con.close()
+    day = week.isoformat()
+    at = run_page("trends", built_warehouse.data_dir, monkeypatch, entities="japan",
+                  period="week", topics="asian_nato_idea",
+                  point=f"topic:asian_nato_idea:{day}")
+    assert at.selectbox(key="tr_pick_entity").value == "topic:asian_nato_idea"
+    assert sorted(frame(at, "article_id", "url")["url"]) == wanted
+    html = next(m.value for m in at.markdown if "bw-hits" in m.value)
+    assert html.count("<li>") == len(wanted) and "<mark>" in html
+
+
+def test_without_its_index_trends_warns_and_draws_the_rest(
+        built_warehouse: BuiltWarehouse, monkeypatch: pytest.MonkeyPatch,
+        tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    shutil.copyfile(built_warehouse.published, data_dir / "blocwatch.duckdb")
+    at = run_page("trends", data_dir, monkeypatch, entities="japan", period="week",
+                  q="title:NATO", topics="asian_nato_idea")
+    warning = next(w.value for w in at.warning if "Query lines cannot be counted" in w.value)
+    assert "blocwatch reindex" in warning
+    names = {t.get("name") for t in figure(at)["data"]}
+    # The saved topic is counted at ingest, so it is still drawn; the query is not.
+    assert "Japan" in names and "title:NATO" not in names
+    assert any(n and n.startswith("Topic: ") for n in names)
