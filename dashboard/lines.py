@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from blocwatch.query import QuerySyntaxError
@@ -197,3 +198,17 @@ def matching_articles(snap: data.Snapshot, window: Filters, line: Line, name: st
                          columns=["article_id", "published", "outlet", "title", "url"])
     ui.article_table(table, name)
     ui.download_csv(table, name, "Download these articles (CSV)")
+
+
+def drop_mentions_hover(fig: go.Figure, labels: Sequence[str]) -> go.Figure:
+    """The hover of the lines named ``labels`` (queries, topics) without the mention count
+    they do not have (it would read "NaN mentions")."""
+    wanted = set(labels)
+    for trace in fig.data:
+        meta = trace.meta if isinstance(trace.meta, dict) else {}
+        key = str(meta.get("key", ""))
+        if (trace.name in wanted or key.startswith((QUERY_PREFIX, TOPIC_PREFIX))) and \
+                trace.hovertemplate:
+            trace.hovertemplate = trace.hovertemplate.replace(
+                ", %{customdata[2]:,} mentions", "")
+    return fig

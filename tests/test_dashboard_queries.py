@@ -56,7 +56,9 @@ def test_a_query_line_is_charted_beside_the_entities(built_warehouse: BuiltWareh
     assert sum(expected.values()) > 10
     shown = trace(figure(at), "title:NATO")
     assert {w: v for w, v in shown.items() if v} == {w: float(n) for w, n in expected.items()}
-    assert "Japan" in {t.get("name") for t in figure(at)["data"]}
+    hovers = {t.get("name"): t.get("hovertemplate") for t in figure(at)["data"]}
+    # A query has no mention count: its hover leaves it out, the entity's keeps it.
+    assert "mentions" in hovers["Japan"] and "mentions" not in hovers["title:NATO"]
     # The chart's data: all articles of the week and the share, as the entities have them.
     totals = _weekly_totals(built_warehouse.published)
     table = frame(at, "entity_id", "all_articles", "share")

@@ -166,8 +166,9 @@ with ui.guard():
         keys = keys + [ln.key for ln in kept]
         labels = labels + [ln.label for ln in kept]
     frame = analysis.trend_frame(series, labels, keys, measure)
-    fig = charts.small_multiples_figure(frame, measure, period, ctx.colors, panel_title,
-                                        panel_names)
+    fig = lines.drop_mentions_hover(
+        charts.small_multiples_figure(frame, measure, period, ctx.colors, panel_title,
+                                      panel_names), [ln.label for ln in picked_lines])
     if same_scale:
         # Every panel on the first panel's scale, across rows too (make_subplots shares
         # a y-axis only along a row): equal heights mean equal values everywhere.

@@ -57,7 +57,8 @@ with ui.guard():
     labels += [ln.label for ln in picked_lines]
     frame = analysis.trend_frame(series, labels, keys, measure, int(rolling), period=period,
                                  start=f.start, end=f.end)
-    fig = charts.trend_figure(frame, measure, period, ctx.colors)
+    fig = lines.drop_mentions_hover(charts.trend_figure(frame, measure, period, ctx.colors),
+                                    ())  # the lines' traces carry their key
     if count == "stories":
         fig = ui.as_stories(fig)
     unit = "stories" if count == "stories" else "articles"
