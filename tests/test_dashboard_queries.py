@@ -258,3 +258,22 @@ def test_without_its_index_trends_warns_and_draws_the_rest(
     # The saved topic is counted at ingest, so it is still drawn; the query is not.
     assert "Japan" in names and "title:NATO" not in names
     assert any(n and n.startswith("Topic: ") for n in names)
+
+
+def test_a_query_line_follows_the_outlet_country_filter(built_warehouse: BuiltWarehouse,
+                                                        monkeypatch: pytest.MonkeyPatch
+                                                        ) -> None:
+    con = connect_reader(built_warehouse.published)
+    try:
+        country_of = dict(con.execute("SELECT source_id, country FROM sources").fetchall())
+    finally:
+        con.close()
+    titles = _nato_titles(built_warehouse.ledger)
+    country = Counter(country_of[a["source"]] for a in titles).most_common(1)[0][0]
+    expected = Counter(_monday(a["published"]) for a in titles
+                       if country_of[a["source"]] == country)
+    assert 0 < sum(expected.values()) < len(titles)
+    at = run_page("trends", built_warehouse.data_dir, monkeypatch, entities="japan",
+                  period="week", measure="articles", countries=country, q="title:NATO")
+    shown = trace(figure(at), "title:NATO")
+    assert {w: v for w, v in shown.items() if v} == {w: float(n) for w, n in expected.items()}
