@@ -254,9 +254,8 @@ def _text_filters(cur: duckdb.DuckDBPyConnection, filters: Filters) -> search.Fi
     of those countries (the index has no country)."""
     sources = tuple(filters.sources)
     if filters.countries:
-        rows = cur.execute("SELECT source_id FROM sources WHERE list_contains(?, country) "
-                           "ORDER BY 1", [list(filters.countries)]).fetchall()
-        in_countries = [r[0] for r in rows]
+        in_countries = queries.run(cur, "country_sources", {
+            "countries": list(filters.countries)})["source_id"].tolist()
         sources = tuple(s for s in (sources or in_countries) if s in in_countries)
         # No outlet left: a source id no outlet has, so nothing matches (empty means all).
         sources = sources or ("\x00",)
@@ -313,8 +312,7 @@ def query_articles(snap: Snapshot, filters: Filters, text: str, limit: int = 50
 
 def _topics(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     try:
-        return cur.execute("SELECT topic_id, label, query, group_name FROM topics "
-                           "WHERE active ORDER BY group_name NULLS LAST, label").df()
+        return queries.run(cur, "saved_topics", {})
     except duckdb.CatalogException:
         # A snapshot published before migration 011 has no saved topics.
         return pd.DataFrame(columns=["topic_id", "label", "query", "group_name"])

@@ -192,7 +192,7 @@ def matching_articles(snap: data.Snapshot, window: Filters, line: Line, name: st
             f"{title}" + (f"<br><small>{mark_html(excerpt, inside)}</small>" if excerpt
                           else "") + "</li>")
     if items:
-        st.markdown("<ol class='bw-hits'>" + "".join(items) + "</ol>", unsafe_allow_html=True)
+        st.html("<ol class='bw-hits'>" + "".join(items) + "</ol>")
     table = pd.DataFrame([{k: r[k] for k in ("article_id", "published", "outlet", "title",
                                               "url")} for r in rows],
                          columns=["article_id", "published", "outlet", "title", "url"])

@@ -120,7 +120,7 @@ def test_a_query_point_lists_its_articles_with_the_hits_marked(
     assert at.selectbox(key="tr_pick_period").value == week
     listed = frame(at, "article_id", "url")
     assert sorted(listed["url"]) == wanted
-    html = next(m.value for m in at.markdown if "bw-hits" in m.value)
+    html = next(h.proto.body for h in at.get("html") if "bw-hits" in h.proto.body)
     assert html.count("<li>") == len(wanted)
     # Every headline's NATO is marked (a word at a time: Japan-NATO is one word), and
     # nothing else is.
@@ -240,7 +240,7 @@ def test_a_topic_point_lists_the_topics_matches(built_warehouse: BuiltWarehouse,
                   point=f"topic:asian_nato_idea:{day}")
     assert at.selectbox(key="tr_pick_entity").value == "topic:asian_nato_idea"
     assert sorted(frame(at, "article_id", "url")["url"]) == wanted
-    html = next(m.value for m in at.markdown if "bw-hits" in m.value)
+    html = next(h.proto.body for h in at.get("html") if "bw-hits" in h.proto.body)
     assert html.count("<li>") == len(wanted) and "<mark>" in html
 
 
