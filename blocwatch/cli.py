@@ -348,13 +348,6 @@ def _repl(db: Path) -> int:
         buf = ""
 
 
-def _day_arg(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)") from exc
-
-
 def cmd_query(args: argparse.Namespace) -> int:
     import csv
 
@@ -570,9 +563,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--by", choices=("day", "week", "month"), default="week",
                    help="period (default: week, starting Monday)")
     p.add_argument("--csv", action="store_true", help="print CSV")
-    p.add_argument("--from", dest="start", type=_day_arg, metavar="YYYY-MM-DD",
+    p.add_argument("--from", dest="start", type=_date, metavar="YYYY-MM-DD",
                    help="first publication day")
-    p.add_argument("--to", dest="end", type=_day_arg, metavar="YYYY-MM-DD",
+    p.add_argument("--to", dest="end", type=_date, metavar="YYYY-MM-DD",
                    help="last publication day")
     p.add_argument("--sources", metavar="ID,ID", help="only these outlets (source ids)")
     p.add_argument("--languages", metavar="CODE,CODE", help="only these languages")
