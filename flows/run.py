@@ -61,12 +61,13 @@ LOCK_TIMEOUT_S = 600.0
 WRITER_LIMIT = "blocwatch-writer"
 WRITER_LIMIT_ENV = "BLOCWATCH_WRITER_LIMIT"
 # A run killed outright (OOM, SIGKILL) stops renewing its lease (renewed every three
-# quarters of it): its slot comes back within this plus the server's 15-second sweep.
-# Five minutes (Prefect's default) rather than the server's 60-s minimum: a renewal is
-# lost only if the renewing thread stalls for 75 s, not 15 s, which a CPU-bound ingest
-# on a busy two-core machine can do. A lease lost anyway leaves the file lock guarding
-# the writer.
-LEASE_S = 300.0
+# quarters of it): its slot comes back within this plus the server's 15-second sweep,
+# instead of Prefect's default five minutes; 60 s is the shortest lease the server takes.
+# A lease lost to a server too busy to renew it in time leaves the file lock guarding the
+# writer. (A five-minute lease was tried: the slot of a killed run then blocked the next
+# run for five minutes, and no lease was lost with one minute once the tests stopped
+# renewing against the wrong server.)
+LEASE_S = 60.0
 
 
 class RunOptions(BaseModel):
