@@ -76,11 +76,13 @@ def open_searcher(con: duckdb.DuckDBPyConnection, db_path: Path) -> tantivy.Sear
     return open_published(con, db_path)
 
 
+LANGUAGES_SQL = ("SELECT DISTINCT language FROM rollup_daily_articles "
+                 "WHERE language IS NOT NULL")
+
+
 def corpus_languages(con: duckdb.DuckDBPyConnection) -> list[str]:
     """The languages of the stored articles: a query word is analysed in each of them."""
-    return sorted({r[0] for r in con.execute(
-        "SELECT DISTINCT language FROM rollup_daily_articles WHERE language IS NOT NULL"
-    ).fetchall()} | {"en"})
+    return sorted({r[0] for r in con.execute(LANGUAGES_SQL).fetchall()} | {"en"})
 
 
 def compile_text(text: str | Query, con: duckdb.DuckDBPyConnection,

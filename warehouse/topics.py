@@ -54,18 +54,21 @@ def sync_topics(con: duckdb.DuckDBPyConnection, config: TopicsConfig) -> None:
         raise
 
 
+ALIASES_SQL = ("SELECT entity_id, alias, case_rule, match_rule, lang FROM entity_aliases "
+               "ORDER BY ALL")
+ENTITIES_SQL = ("SELECT entity_id, name, kind, group_name, description "
+                "FROM entities ORDER BY entity_id")
+
+
 def taxonomy_from_db(con: duckdb.DuckDBPyConnection) -> Taxonomy:
     """The taxonomy as the last run synced it (entities, entity_aliases): what ``entity:``
     in a topic's query stands for, without the YAML file."""
     aliases: dict[str, list[Alias]] = {}
-    for eid, text, case, match, lang in con.execute(
-            "SELECT entity_id, alias, case_rule, match_rule, lang FROM entity_aliases "
-            "ORDER BY ALL").fetchall():
+    for eid, text, case, match, lang in con.execute(ALIASES_SQL).fetchall():
         aliases.setdefault(eid, []).append(Alias(eid, text, case, match, lang))
     entities = tuple(Entity(eid, name, kind, group or "", tuple(aliases.get(eid, ())), desc)
                      for eid, name, kind, group, desc in con.execute(
-                         "SELECT entity_id, name, kind, group_name, description "
-                         "FROM entities ORDER BY entity_id").fetchall())
+                         ENTITIES_SQL).fetchall())
     return Taxonomy(entities)
 
 
