@@ -177,6 +177,47 @@ def test_visible_dates_only_in_date_marked_or_labelled_places() -> None:
     assert visible_date(footer, EARLIEST_DATE, TODAY) is None
 
 
+def test_a_date_standing_alone_under_the_headline_is_the_dateline() -> None:
+    # Unmarked, but alone right under the headline (a real government page does this).
+    alone = html(byline="<p><em>10.11.2021</em></p>")
+    assert visible_date(alone, EARLIEST_DATE, TODAY) == date(2021, 11, 10)
+    assert visible_date(html(byline="<p>Mittwoch, 10.11.2021, 14:30 Uhr</p>"),
+                        EARLIEST_DATE, TODAY) == date(2021, 11, 10)
+    # A short sentence quoting a date is not a dateline.
+    assert visible_date(html(byline="<p>On 10.11.2021 the deal was cited.</p>"),
+                        EARLIEST_DATE, TODAY) is None
+    # A label alone has its date in the next element.
+    label = html(byline="<span>Erschienen am:</span><h2>13.10.2021</h2>")
+    assert visible_date(label, EARLIEST_DATE, TODAY) == date(2021, 10, 13)
+
+
+def test_a_date_in_a_teaser_is_the_other_article_s() -> None:
+    teaser = ('<div class="card"><p>Another story about something else entirely.</p>'
+              '<div class="card-date">01.09.2004</div></div>')
+    page = html().replace("</article>", f"{teaser}</article>")
+    assert visible_date(page, EARLIEST_DATE, TODAY) is None
+    # The same element outside a teaser is the article's.
+    assert visible_date(page.replace('class="card"', 'class="box"'),
+                        EARLIEST_DATE, TODAY) == date(2004, 9, 1)
+
+
+def test_a_page_date_no_stated_time_confirms_counts_once() -> None:
+    # <meta name="date"> is read by htmldate's searches for both the publication and the
+    # latest date: one reading, and without a stated time it loses a tie to the dateline.
+    head = '<meta name="date" content="2021-10-15">'
+    byline = '<p class="date">13.10.2021</p>'
+    got = date_evidence(html(head, byline), ["http://x.test/story"], limit=TODAY)
+    assert (got.day, got.source) == (date(2021, 10, 13), "visible")
+    assert sorted(c.source for c in got.candidates) == ["page", "visible"]
+    # Stated with its time, the page's publication date wins the tie as before.
+    stated = '<meta property="article:published_time" content="2021-10-15T09:00:00+02:00">'
+    assert evidence(html(stated, byline)) == (date(2021, 10, 15), "page")
+    # A 1 January placeholder no stated time confirms is no evidence at all.
+    placeholder = ('<meta itemprop="dateCreated" content="2004-01-01">'
+                   '<meta itemprop="dateModified" content="2019-06-13">')
+    assert evidence(html(placeholder)) == (date(2019, 6, 13), "updated")
+
+
 # --- time zones ----------------------------------------------------------------------------
 
 def test_a_time_counts_on_the_outlet_s_calendar() -> None:

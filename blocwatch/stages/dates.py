@@ -9,7 +9,9 @@ Evidence (each a *source*; an article may have several):
   (``article:published_time``, JSON-LD, ``<time>``...), never from the URL;
 - ``updated``: the page's latest date by the same search (often the date a reader sees);
 - ``visible``: a date written near the headline in a date-marked element, a ``<time>``
-  element, or after a label ("Published", "Veröffentlicht am", "Stand:"), in the
+  element, after a label ("Published", "Veröffentlicht am", "Stand:", or a label element
+  followed by the date), or standing alone right under the headline; never one inside a
+  teaser or card (another article's date); in the
   notations of the press (2026-07-08, 08.07.2026, 8. Juli 2026, July 8, 2026,
   2026年7月8日, 2026년 7월 8일, 8 июля 2026);
 - ``text``: htmldate's extensive search over the whole page, asked only when nothing else
@@ -28,9 +30,12 @@ weight wins, ties going to the source first in ``PRIORITY``. Weights, in words: 
 date is the CMS's own publication time for that item and outweighs the page's metadata
 unless the page's metadata, its updated date and its visible date all say otherwise; a
 date in the URL is set once when the article is created and counts double; the page's
-three readings count once each, so two of them agreeing beat one. ``DateChoice`` keeps how
-many sources named the chosen day and how many named another, so an analyst can keep only
-well-supported dates.
+three readings count once each, so two of them agreeing beat one. A page date that no
+stated publication time (a time with its offset) confirms is weaker: when htmldate's two
+searches both return it, that is one reading, not two; it loses a tie with the visible
+date; and a 1 January among such dates is a year-only placeholder and no evidence.
+``DateChoice`` keeps how many sources named the chosen day and how many named another, so
+an analyst can keep only well-supported dates.
 """
 
 from __future__ import annotations
@@ -58,6 +63,9 @@ MAX_FUTURE = timedelta(days=1)
 EARLIEST_DATE = date(1995, 1, 1)
 
 WEIGHTS = {"feed": 3, "url": 2, "page": 1, "visible": 1, "updated": 1, "text": 1}
+# A page date no stated publication time confirms (see date_evidence) loses a tie with the
+# visible date.
+UNCONFIRMED = 0.9
 PRIORITY = ("feed", "url", "page", "visible", "updated", "text")
 
 
@@ -65,6 +73,7 @@ PRIORITY = ("feed", "url", "page", "visible", "updated", "text")
 class DateCandidate:
     day: date
     source: str
+    weight: float | None = None   # None: WEIGHTS[source]
 
 
 @dataclass(frozen=True)
@@ -83,9 +92,10 @@ def choose(candidates: Iterable[DateCandidate]) -> DateChoice:
     cands = tuple(candidates)
     if not cands:
         return DateChoice(None, None)
-    weight: dict[date, int] = {}
+    weight: dict[date, float] = {}
     for c in cands:
-        weight[c.day] = weight.get(c.day, 0) + WEIGHTS[c.source]
+        weight[c.day] = weight.get(c.day, 0) + (WEIGHTS[c.source] if c.weight is None
+                                                 else c.weight)
     top = max(weight.values())
     ranked = sorted(cands, key=lambda c: PRIORITY.index(c.source))
     winner = next(c for c in ranked if weight[c.day] == top)
@@ -246,13 +256,17 @@ _DATE_MARK_RE = re.compile(r"date|time|publi|posted|datum|dateline|byline|meta|s
 # Words that introduce a publication date in running text.
 _DATE_LABEL_RE = re.compile(
     r"(?<!\w)(?:published|posted|veröffentlicht|erstellt|publiziert|stand|publié|publicado|"
-    r"pubblicato|опубликовано|公開|発行|配信|发布|게재|입력)(?!\w)", re.I)
+    r"pubblicato|опубликовано|公開|発行|配信|发布|게재|입력|erschienen|gepostet)(?!\w)", re.I)
 _DROP = ("script", "style", "noscript", "nav", "footer", "aside", "form", "select")
 # How far from the headline to look: the byline and dateline sit right beside it; a date
 # further down is a related article's or a comment's.
 _AFTER_HEADLINE = 400
 _BEFORE_HEADLINE = 60
 _SHORT_TEXT = 200
+# A date standing alone (an element holding little else) right under the headline is the
+# dateline even when nothing marks it: <h1>..</h1><p><em>10.11.2021</em></p>.
+_NEAR_HEADLINE = 12
+_BARE_DATE_TEXT = 40
 
 
 def parse_written_date(text: str, floor: date, limit: date) -> date | None:
@@ -278,6 +292,24 @@ def parse_written_date(text: str, floor: date, limit: date) -> date | None:
     return best[1] if best else None
 
 
+def _alone(text: str) -> bool:
+    """A date with at most a weekday and a time or "Uhr" beside it, not a sentence."""
+    for pattern, _ in _NOTATIONS:
+        m = pattern.search(text)
+        if m:
+            rest = text[:m.start()] + " " + text[m.end():]
+            return sum(1 for w in rest.split() if any(c.isalpha() for c in w)) <= 2
+    return False
+
+
+# Class of a container that lists other articles: a date inside one is that article's.
+_TEASER_RE = re.compile(r"(?<![a-z])(?:teaser|card|related|recommend)", re.I)
+
+
+def _in_teaser(el: lxml.html.HtmlElement) -> bool:
+    return any(_TEASER_RE.search(a.get("class", "")) for a in el.iterancestors())
+
+
 def visible_date(html: str, floor: date, limit: date) -> date | None:
     """The date a reader sees by the headline (see the module docstring), within
     [floor, limit]; None when there is none."""
@@ -291,7 +323,15 @@ def visible_date(html: str, floor: date, limit: date) -> date | None:
     headline = next((i for i, el in enumerate(elements) if el.tag == "h1"), 0)
     order = (elements[headline:headline + _AFTER_HEADLINE]
              + elements[max(0, headline - _BEFORE_HEADLINE):headline][::-1])
-    for el in order:
+    for i, el in enumerate(order):
+        if _in_teaser(el):
+            continue
+        if i < _NEAR_HEADLINE and headline:
+            text = el.text_content().strip()
+            if len(text) <= _BARE_DATE_TEXT and _alone(text):
+                found = parse_written_date(text, floor, limit)
+                if found:
+                    return found
         if el.tag == "time" and el.get("datetime"):
             found = parse_written_date(el.get("datetime", ""), floor, limit)
             if found:
@@ -306,6 +346,11 @@ def visible_date(html: str, floor: date, limit: date) -> date | None:
                     return found
         if len(own) < _SHORT_TEXT and _DATE_LABEL_RE.search(own):
             found = parse_written_date(own, floor, limit)
+            # A label alone ("Erschienen am:") has its date in the next element.
+            if found is None and i + 1 < len(order):
+                after = order[i + 1].text_content()
+                found = parse_written_date(after, floor, limit) if len(after) < _SHORT_TEXT \
+                    else None
             if found:
                 return found
     return None
@@ -344,21 +389,36 @@ def date_evidence(html: str, urls: Iterable[str], feed: datetime | date | None =
         return DateChoice(None, None)
     found: list[DateCandidate] = []
 
-    def add(day: date | None, source: str) -> None:
+    def add(day: date | None, source: str, weight: float | None = None) -> None:
         if day is not None and floor <= day <= limit:
-            found.append(DateCandidate(day, source))
+            found.append(DateCandidate(day, source, weight))
 
     if feed is not None:
         add(local_day(feed, timezone), "feed")
     url_day = next((d for u in [*urls, *page_urls(html)] if (d := date_from_url(u))), None)
     add(url_day, "url")
     times = published_times(html)
+    stated = {t.date() for t in times}
+    readings: dict[str, date | None] = {}
     for source, original in (("page", True), ("updated", False)):
         try:
-            day = metadata_date(html, floor, limit, original)
+            readings[source] = metadata_date(html, floor, limit, original)
         except Exception:  # htmldate/lxml on broken markup: other sources remain
-            day = None
-        add(_in_zone(day, times, timezone) if day else None, source)
+            readings[source] = None
+    page_day = readings["page"]
+    if page_day is not None and page_day not in stated:
+        if (page_day.month, page_day.day) == (1, 1):
+            # The oldest date htmldate finds is often a year-only placeholder
+            # (dateCreated "01/01/2004"): a 1 January no stated time confirms is no evidence.
+            readings["page"] = None
+        elif readings["updated"] == page_day:
+            # Both searches returning a date no stated publication time confirms is one
+            # reading (often a comment's date or a <meta name=date> of unknown notation),
+            # not two sources agreeing.
+            readings["updated"] = None
+    for source, day in readings.items():
+        add(_in_zone(day, times, timezone) if day else None, source,
+            UNCONFIRMED if source == "page" and day is not None and day not in stated else None)
     add(visible_date(html, floor, limit), "visible")
     if not found:
         try:
