@@ -181,7 +181,6 @@ def generate(path: Path, n_articles: int, taxonomy_file: Path,
 # Queries whose work grows with the articles they must read, whatever the storage: noted
 # in the results so a reader can tell them from the rollup-backed ones.
 ARTICLE_LEVEL = {
-    "article_list_search": "text search reads every article's text (no full-text index)",
     "keyword_terms_article_level": "before migration 010: term statistics read from every "
                                    "article naming the entity in the window",
     "keyword_terms_outlets": "an outlet filter: the keyword rollup has no outlet, so the "
@@ -229,7 +228,6 @@ def dashboard_queries(con: duckdb.DuckDBPyConnection) -> dict[str, Callable[[], 
         "article_list_default": lambda: queries.article_list(con, f_all),
         "article_list_entity_week": lambda: queries.article_list(con, f_week, (top[0],)),
         "article_list_entity_all_dates": lambda: queries.article_list(con, f_all, (top[0],)),
-        "article_list_search": lambda: queries.article_list(con, f_all, search="synthetic"),
         "article_list_all_of": lambda: queries.article_list(con, f_all, tuple(top[:2]),
                                                             "all"),
         "article_list_any_of_3": lambda: queries.article_list(con, f_all, tuple(top[:3])),

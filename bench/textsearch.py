@@ -14,6 +14,9 @@ added and indexed incrementally (the upkeep of one ingest batch). Timed, warm me
   months (``warehouse.search.query_series``: the aggregation plus the period totals);
 - ``text_search``: ``"Asian NATO" OR Japan`` (phrase and word), its first 50 hits newest
   first with the total and highlights (``warehouse.search.query_articles``);
+- ``articles_search``: the Articles page's list for that query (its newest 500 matches
+  with their outlets, entities and a snippet cut around the first hit:
+  ``dashboard.queries.article_search``);
 - ``compile``: parsing and analysing the query.
 
 Reported: build seconds and ms per article, upkeep ms per article (against the ingest's
@@ -37,6 +40,8 @@ from typing import Any
 import pyarrow as pa
 
 from bench.synth import DAYS, FIRST_DAY, SOURCES
+from dashboard import queries as dashboard_queries
+from dashboard.filters import Filters as DashboardFilters
 from warehouse import search, textindex
 from warehouse.db import connect_reader, connect_writer
 from warehouse.publish import publish
@@ -226,6 +231,9 @@ def time_queries(root: Path, repeats: int) -> dict[str, Any]:
         "text_search_ms": _median_ms(
             lambda: search.query_articles(con, searcher, text, limit=50), repeats),
         "text_search_total": total, "text_search_rows": len(rows),
+        "articles_search_ms": _median_ms(
+            lambda: dashboard_queries.article_search(con, searcher, text, search.Filters(),
+                                                     DashboardFilters()), repeats),
         "compile_ms": _median_ms(lambda: search.compile_text(TREND_QUERY, con, None),
                                  repeats),
     }
@@ -255,6 +263,8 @@ def run(sizes: list[int], repeats: int, seed: int, work: Path | None,
     summary["query_trend_ratio"] = round(large["query_trend_ms"] / small["query_trend_ms"], 3)
     summary["text_search_ms"] = {"small": small["text_search_ms"],
                                  "large": large["text_search_ms"]}
+    summary["articles_search_ms"] = {"small": small["articles_search_ms"],
+                                     "large": large["articles_search_ms"]}
     summary["goals"] = {
         "query_trend_ms<=100_at_largest": large["query_trend_ms"] <= 100,
         "query_trend_ratio<=1.5": summary["query_trend_ratio"] <= 1.5,

@@ -126,11 +126,23 @@ def series(snap: Snapshot, filters: Filters, sets: tuple[tuple[str, ...], ...],
     return _with_cursor(snap, queries.series, filters, sets, period, split, match)
 
 
+def _article_list(cur: duckdb.DuckDBPyConnection, snap: Snapshot, filters: Filters,
+                  entities: tuple[str, ...], match: str, text: str | None, limit: int
+                  ) -> pd.DataFrame:
+    if not text:
+        return queries.article_list(cur, filters, entities, match, limit)
+    return queries.article_search(cur, _searcher(cur, snap), _plan(cur, text),
+                                  _text_filters(cur, filters), filters, entities, match,
+                                  limit)
+
+
 @st.cache_data(ttl=TTL_S, max_entries=256, show_spinner=False)
 def article_list(snap: Snapshot, filters: Filters, entities: tuple[str, ...] = (),
-                 match: str = "any", search: str | None = None,
+                 match: str = "any", text: str | None = None,
                  limit: int = 500) -> pd.DataFrame:
-    return _with_cursor(snap, queries.article_list, filters, entities, match, search, limit)
+    """The Articles page's list (queries.article_list), or queries.article_search when a
+    query ``text`` is given (QuerySyntaxError, TextIndexError: not cached)."""
+    return _with_cursor(snap, _article_list, snap, filters, entities, match, text, limit)
 
 
 @st.cache_data(ttl=TTL_S, max_entries=256, show_spinner=False)

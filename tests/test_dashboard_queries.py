@@ -130,6 +130,60 @@ def test_a_query_point_lists_its_articles_with_the_hits_marked(
     assert at.query_params["point"] in (f"query:1:{week}", [f"query:1:{week}"])
 
 
+def test_the_articles_search_takes_the_query_language(
+        built_warehouse: BuiltWarehouse, monkeypatch: pytest.MonkeyPatch) -> None:
+    titles = _nato_titles(built_warehouse.ledger)
+    days = sorted(a["published"] for a in built_warehouse.ledger["articles"])
+    at = run_page("articles", built_warehouse.data_dir, monkeypatch, q="title:NATO",
+                  **{"from": days[0], "to": days[-1]})
+    listed = frame(at, "article_id", "url", "snippet")
+    expected = sorted(titles, key=lambda a: a["published"], reverse=True)
+    assert 10 < len(expected) <= 500  # all of them fit the list
+    assert sorted(listed["url"]) == sorted(a["url"] for a in expected)
+    assert list(listed["published"].astype(str).str[:10]) == sorted(
+        (a["published"] for a in expected), reverse=True)
+    assert any(c.value.startswith(f"{len(expected):,} articles") for c in at.caption)
+    # A query that cannot be read says where, and lists nothing.
+    bad = 'Japan AND ("Asian NATO"'
+    with pytest.raises(QuerySyntaxError) as raised:
+        parse(bad)
+    at.text_input(key="art_q").set_value(bad).run()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["The search cannot be read:"]
+    assert [c.value for c in at.code] == [raised.value.caret()]
+    assert not [d for d in at.dataframe if "snippet" in d.value.columns]
+
+
+def test_the_search_list_bounded_by_the_index_equals_the_full_list(
+        built_warehouse: BuiltWarehouse) -> None:
+    """Without entities, the Articles search lists only the matches from the day the
+    newest `limit` start on (search.newest_since): the same rows, order and total as
+    listing every match."""
+    from dashboard import queries
+    from dashboard.filters import Filters
+    from warehouse import search
+
+    con = connect_reader(built_warehouse.published)
+    try:
+        searcher = search.open_searcher(con, built_warehouse.published)
+        days = sorted(a["published"] for a in built_warehouse.ledger["articles"])
+        middle = date.fromisoformat(days[len(days) // 2])
+        windows = [Filters(), Filters(start=middle), Filters(end=middle, languages=("en",))]
+        for text in ("title:NATO", "Japan", "summit OR exercise*", "NOT Japan"):
+            plan = search.compile_text(text, con, None)
+            for f in windows:
+                tf = search.Filters(f.start, f.end, f.sources, f.languages)
+                every = search.matching_ids(searcher, plan, tf)
+                for limit in (1, 7, 500):
+                    got = queries.article_search(con, searcher, plan, tf, f, limit=limit)
+                    full = queries._article_rows(con, f, (), "any", every, limit)
+                    assert list(got["article_id"]) == list(full["article_id"])
+                    assert set(got["matches"]) == {len(every)} == set(full["matches"])
+                    assert len(got) == min(limit, len(every))
+    finally:
+        con.close()
+
+
 def test_a_saved_topic_is_charted_from_its_rollup(built_warehouse: BuiltWarehouse,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     con: duckdb.DuckDBPyConnection = connect_reader(built_warehouse.published)

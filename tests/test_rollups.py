@@ -208,8 +208,9 @@ def test_listings_with_rollup_bounds_equal_full_reads(con: duckdb.DuckDBPyConnec
                     fast = queries.article_list(con, f, ents, match, limit=limit)
                     slow = queries.run(con, "article_list", {
                         **queries.filter_params(f), "entities": list(ents), "match": match,
-                        "q": None, "limit": limit, "since": None, "matches": None})
-                    pd.testing.assert_frame_equal(fast, slow, check_dtype=False)
+                        "ids": None, "limit": limit, "since": None, "matches": None})
+                    pd.testing.assert_frame_equal(
+                        fast, slow.drop(columns=["language", "text"]), check_dtype=False)
         for level in queries.LEVELS:
             for limit in (1, 3, 500):
                 fast = queries.pair_articles(con, f, "japan", "nato", level, limit)
@@ -332,8 +333,9 @@ def test_sets_beyond_the_mask_bits_are_counted_from_the_mentions(
                 assert ("article_list_bounds" in statements) is bounded
                 slow = real_run(con, "article_list", {
                     **queries.filter_params(Filters()), "entities": ents, "match": match,
-                    "q": None, "limit": 5, "since": None, "matches": None})
-                pd.testing.assert_frame_equal(got, slow, check_dtype=False)
+                    "ids": None, "limit": 5, "since": None, "matches": None})
+                pd.testing.assert_frame_equal(got, slow.drop(columns=["language", "text"]),
+                                              check_dtype=False)
     finally:
         con.close()
 

@@ -124,6 +124,14 @@ def test_series_and_listing(warehouse: Warehouse, taxonomy: Taxonomy) -> None:
     assert [r["url"].rsplit("/", 1)[1] for r in rows] == ["a7", "a2"]  # newest first
     a7 = next(r for r in rows if r["url"].endswith("a7"))
     assert marks[a7["article_id"]]["text"] == [(16, 22)]  # Японии in "Премьер-министр Японии"
+    # The first hit alone (a snippet's), the same as the first of all of them.
+    text = "Japan said NATO ministers met; 北约 and Japan again."
+    for q in ("NATO OR Japan", "北约 OR minister", "ministers AND NOT Korea", "Korea"):
+        plan_q = search.compile_text(q, con, taxonomy)
+        every = search.highlight(plan_q, text, "en")
+        assert search.highlight(plan_q, text, "en", first_only=True) == every[:1], q
+    assert search.highlight(search.compile_text("北约 OR minister", con, taxonomy), text,
+                            "en", first_only=True) == [(16, 25)]
     con.close()
 
 

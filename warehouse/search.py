@@ -223,6 +223,20 @@ def articles_total(searcher: tantivy.Searcher, plan: Plan, filters: Filters | No
                                limit=1).count)
 
 
+def newest_since(searcher: tantivy.Searcher, plan: Plan, filters: Filters, limit: int
+                 ) -> tuple[int, date | None]:
+    """(total, since): how many articles match, and the latest day such that the matches
+    from that day on number at least ``limit`` (None when there are no more than
+    ``limit``). A newest-first listing then needs only the matches from ``since`` on."""
+    result = searcher.search(_filtered(tantivy_query(plan), filters), limit=limit,
+                             order_by_field="day", count=True)
+    total = int(result.count)
+    if total <= limit or not result.hits:
+        return total, None
+    day = searcher.fast_field_values("day", [result.hits[-1][1]])[0]
+    return total, _EPOCH + timedelta(days=int(day))
+
+
 def matching_ids(searcher: tantivy.Searcher, plan: Plan, filters: Filters | None = None
                  ) -> list[int]:
     """The article ids of every match (same filters), ascending: the selection a keyword
@@ -303,11 +317,13 @@ def _token_re(term: str) -> re.Pattern[str]:
     return re.compile(re.escape(term), re.IGNORECASE)
 
 
-def highlight(plan: Plan, text: str, language: str | None) -> list[tuple[int, int]]:
+def highlight(plan: Plan, text: str, language: str | None, first_only: bool = False
+              ) -> list[tuple[int, int]]:
     """(start, end) spans of ``text`` holding the words the query looks for: each word of
     the text whose terms (blocwatch.fulltext) a query word has, merged and sorted.
     Phrases are marked word by word; Chinese, Japanese and Korean by the query's
-    characters."""
+    characters. ``first_only``: the first span alone (a snippet needs no more, and the
+    words after it are not analysed)."""
     wanted: set[str] = set()
     prefixes: list[str] = []
     literal: list[str] = []
@@ -336,11 +352,15 @@ def highlight(plan: Plan, text: str, language: str | None) -> list[tuple[int, in
                     t.startswith(p) for t in terms for p in prefixes)
             if hit:
                 spans.append(m.span())
+                if first_only:
+                    break
     for lit in literal:
         spans.extend(m.span() for m in _token_re(lit).finditer(text))
     for word in exact:  # an acronym as written: US, not us
         spans.extend(m.span() for m in re.finditer(rf"(?<!\w){re.escape(word)}(?!\w)", text))
     spans.sort()
+    if first_only:
+        return spans[:1]
     merged: list[tuple[int, int]] = []
     for s, e in spans:
         if merged and s <= merged[-1][1]:

@@ -13,16 +13,17 @@ days x outlets x entities (or the distinct sets of entities articles name), so t
 about the same time in a warehouse ten times larger. Listings (newest first, with a LIMIT)
 first ask the rollups how far back the newest rows go and then read only those days. Keyword
 statistics read the weekly keyword rollup (migration 010), the edge days of a window that
-do not fill a week from the articles. What still grows with the warehouse: text search, and sets of
-three or more entities containing one first named after the entity-set masks' 127 bits
-were taken (article-level set logic).
+do not fill a week from the articles. What still grows with the warehouse: a text query's
+matches (found in the full-text index, then listed here), and sets of three or more
+entities containing one first named after the entity-set masks' 127 bits were taken
+(article-level set logic).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import cache
 from importlib import resources
@@ -30,8 +31,12 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+import tantivy
 
+from blocwatch.query import Plan
 from dashboard.filters import Filters
+from dashboard.text import hit_excerpt
+from warehouse import search
 from warehouse.sql import read_sql
 
 PERIODS = ("day", "week", "month")
@@ -147,26 +152,61 @@ def _in_rollups(con: duckdb.DuckDBPyConnection, entities: Sequence[str]) -> bool
                                      {"entities": list(entities)}).empty
 
 
+def _article_rows(con: duckdb.DuckDBPyConnection, filters: Filters, entities: Sequence[str],
+                  match: str, ids: Sequence[int] | None, limit: int,
+                  since: date | None = None, matches: int | None = None) -> pd.DataFrame:
+    entities = list(dict.fromkeys(entities))
+    params = {**filter_params(filters), "entities": entities,
+              "match": _choice(match, MATCHES, "match"),
+              "ids": None if ids is None else [int(i) for i in ids], "limit": int(limit),
+              "since": since, "matches": matches}
+    if ids is None and _in_rollups(con, entities):
+        # The rollups know how many rows match and from which day the newest `limit` of
+        # them start; a text query's matches are listed from its ids instead.
+        bounds = run(con, "article_list_bounds", params).iloc[0]
+        params["since"] = None if pd.isna(bounds["since"]) else bounds["since"]
+        params["matches"] = int(bounds["matches"])
+    return run(con, "article_list", params)
+
+
 def article_list(con: duckdb.DuckDBPyConnection, filters: Filters,
-                 entities: Sequence[str] = (), match: str = "any", search: str | None = None,
+                 entities: Sequence[str] = (), match: str = "any",
                  limit: int = 500) -> pd.DataFrame:
     """Filtered articles (naming ``entities`` when given), newest first, with a snippet.
 
     Columns: article_id, published, outlet, title, url, entities (names, most mentioned
     first), mentions (of ``entities``), snippet, matches (rows before the limit).
     """
-    entities = list(dict.fromkeys(entities))
-    params = {**filter_params(filters), "entities": entities,
-              "match": _choice(match, MATCHES, "match"),
-              "q": (search or "").strip() or None, "limit": int(limit),
-              "since": None, "matches": None}
-    if params["q"] is None and _in_rollups(con, entities):
-        # The rollups know how many rows match and from which day the newest `limit` of
-        # them start; without that (text search) every row is read.
-        bounds = run(con, "article_list_bounds", params).iloc[0]
-        params["since"] = None if pd.isna(bounds["since"]) else bounds["since"]
-        params["matches"] = int(bounds["matches"])
-    return run(con, "article_list", params)
+    return _article_rows(con, filters, entities, match, None, limit).drop(
+        columns=["language", "text"])
+
+
+def article_search(con: duckdb.DuckDBPyConnection, searcher: tantivy.Searcher, plan: Plan,
+                   text_filters: search.Filters, filters: Filters,
+                   entities: Sequence[str] = (), match: str = "any",
+                   limit: int = 500) -> pd.DataFrame:
+    """``article_list`` of the articles a text query matches: their ids from the full-text
+    index (``plan`` under ``text_filters``, the same filters as the index knows them), the
+    snippet cut around the query's first hit in the text (the text's start where the hit
+    is only in the headline). Same columns."""
+    since = matches = None
+    if not entities:
+        # The index counts the matches and finds the day the newest `limit` start from
+        # (its "counted" flag is the filtered articles' rule: dated, not a duplicate), so
+        # only the matches from that day on are listed.
+        matches, since = search.newest_since(searcher, plan, text_filters, limit)
+        if since is not None:
+            text_filters = replace(text_filters, start=max(since, text_filters.start or since))
+    ids = search.matching_ids(searcher, plan, text_filters)
+    df = _article_rows(con, filters, entities, match, ids, limit, since, matches)
+    snippets = []
+    for body, language, fallback in zip(df["text"], df["language"], df["snippet"],
+                                        strict=True):
+        first = search.highlight(plan, body or "", language, first_only=True)
+        excerpt, _ = hit_excerpt(body or "", first, width=120)
+        snippets.append(excerpt or fallback)
+    df["snippet"] = snippets
+    return df.drop(columns=["language", "text"])
 
 
 def article(con: duckdb.DuckDBPyConnection, article_id: int) -> dict[str, Any] | None:

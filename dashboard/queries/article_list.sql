@@ -1,5 +1,7 @@
 -- Filtered articles, optionally only those naming the given entities (any or all) and
--- containing a search text, newest first, with a snippet around the first match.
+-- among $ids (the articles a text query matches, from the full-text index:
+-- warehouse/search.py), newest first, with a snippet around the first entity mention and,
+-- for a text query, the text (the caller cuts the snippet around the query's first hit).
 -- $since (from article_list_bounds.sql, or NULL) bounds the days read; $matches, when
 -- known from the rollups, is the count of all matching rows, else they are counted here.
 -- Entity names and text are fetched for the rows shown only.
@@ -28,12 +30,8 @@ hits AS (
 searched AS (
     SELECT h.*
     FROM hits h
-    WHERE $q::VARCHAR IS NULL
-       OR h.article_id IN (
-           SELECT a.article_id FROM articles a
-           WHERE a.published >= coalesce($since::DATE, DATE '0001-01-01')
-             AND strpos(lower(coalesce(a.title, '') || ' ' || coalesce(a.text, '')),
-                        lower($q::VARCHAR)) > 0)
+    WHERE $ids::BIGINT[] IS NULL
+       OR h.article_id IN (SELECT unnest($ids::BIGINT[]))
 ),
 top AS (
     SELECT *, count(*) OVER () AS matches
@@ -53,13 +51,13 @@ named AS (
 SELECT t.article_id, t.day AS published, coalesce(s.name, t.source_id) AS outlet,
        a.title, a.url, n.entities, coalesce(t.mentions, 0)::BIGINT AS mentions,
        CASE
-           WHEN $q::VARCHAR IS NOT NULL AND strpos(lower(a.text), lower($q::VARCHAR)) > 0
-               THEN substr(a.text, greatest(1, strpos(lower(a.text), lower($q::VARCHAR)) - 100), 260)
            WHEN t.first_offset IS NOT NULL
                THEN substr(a.text, greatest(1, t.first_offset + 1 - 100), 260)
            ELSE substr(a.text, 1, 260)
        END AS snippet,
-       coalesce($matches::BIGINT, t.matches) AS matches
+       coalesce($matches::BIGINT, t.matches) AS matches,
+       CASE WHEN $ids::BIGINT[] IS NOT NULL THEN a.language END AS language,
+       CASE WHEN $ids::BIGINT[] IS NOT NULL THEN a.text END AS text
 FROM top t
 JOIN articles a USING (article_id)
 LEFT JOIN sources s ON s.source_id = t.source_id

@@ -6,10 +6,12 @@ import zlib
 
 import streamlit as st
 
+from blocwatch.query import QuerySyntaxError
 from dashboard import data, ui
 from dashboard.filters import parse_int
 from dashboard.queries import MATCHES
 from dashboard.text import find_spans, highlight_html
+from warehouse.textindex import TextIndexError
 
 LIMIT = 500
 
@@ -18,10 +20,13 @@ f = ctx.filters
 ui.header("Articles", ui.describe(ctx))
 
 if "art_q" not in st.session_state:
-    st.session_state["art_q"] = (st.query_params.get("q") or "")[:200]
+    st.session_state["art_q"] = (st.query_params.get("q") or "")[:data.MAX_QUERY_CHARS]
 c1, c2, c3 = st.columns([3, 2, 2])
-search = c1.text_input("Search title and text", key="art_q", max_chars=200,
-                       placeholder="e.g. joint exercise")
+search = c1.text_input(
+    "Search title and text", key="art_q", max_chars=data.MAX_QUERY_CHARS,
+    placeholder='e.g. "joint exercise" AND Japan',
+    help='The query language of Trends (docs/query.md): words in their base forms in every '
+         'language, "phrases", AND/OR/NOT, parentheses, prefix*, title:word, entity:japan.')
 only = c2.checkbox("Only articles naming the entities", value=not f.default_entities,
                    key="art_only", help="The entities chosen in the sidebar.")
 match = c3.radio("Naming", MATCHES, horizontal=True, key="art_match",
@@ -31,7 +36,15 @@ ui.mirror("q", search.strip(), "")
 
 with ui.guard():
     ents = tuple(f.entities) if only else ()
-    arts = data.article_list(ctx.snap, f, ents, match, search.strip() or None, LIMIT)
+    try:
+        arts = data.article_list(ctx.snap, f, ents, match, search.strip() or None, LIMIT)
+    except QuerySyntaxError as exc:
+        st.error("The search cannot be read:", icon=":material/error:")
+        st.code(exc.caret(), language=None)
+        st.stop()
+    except TextIndexError as exc:
+        st.warning(f"The search cannot be run: {exc}", icon=":material/warning:")
+        st.stop()
     total = int(arts["matches"].iloc[0]) if len(arts) else 0
     shown = f"{total:,} articles" + (f" (the newest {LIMIT} shown)" if total > LIMIT else "")
     if ents:
