@@ -180,11 +180,11 @@ def _sidebar(snap: data.Snapshot, ov: dict[str, Any], bounds: tuple[date, date] 
                    icon=":material/warning:")
     if catalog.presets:
         sb.caption("Presets (from taxonomy.yaml)")
-        cols = sb.columns(2)
-        for i, preset in enumerate(catalog.presets):
-            cols[i % 2].button(preset.name, key=f"preset_{preset.id}", on_click=_apply_preset,
-                               args=(preset.entities,), width="stretch",
-                               help=", ".join(names.get(e, e) for e in preset.entities))
+        # One per row: in two columns a name like "Indo-Pacific blocs" was cut to "Indo-Pa…".
+        for preset in catalog.presets:
+            sb.button(preset.name, key=f"preset_{preset.id}", on_click=_apply_preset,
+                      args=(preset.entities,), width="stretch",
+                      help=", ".join(names.get(e, e) for e in preset.entities))
     groups = catalog.groups
     if catalog.default is not None:
         empty = f"Default: {catalog.default.name}"
@@ -374,7 +374,7 @@ def chart(fig: go.Figure, table: pd.DataFrame, name: str, select: bool = False) 
         st.plotly_chart(fig, key=f"chart_{name}", width="stretch")
     download_csv(table, name, "Download the chart's data (CSV)")
     with st.expander("Data behind the chart"):
-        st.dataframe(table, hide_index=True, width="stretch", key=f"data_{name}")
+        st.dataframe(blank_nulls(table), hide_index=True, width="stretch", key=f"data_{name}")
     return event
 
 

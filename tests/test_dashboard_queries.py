@@ -20,7 +20,7 @@ import pytest
 
 from blocwatch.query import QuerySyntaxError, parse
 from tests.conftest import BuiltWarehouse
-from tests.test_dashboard_pages import figure, frame, run_page, trace
+from tests.test_dashboard_pages import figure, frame, no_none_cells, run_page, trace
 from warehouse.db import connect_reader
 
 # title:NATO finds a headline with the word NATO (tests/test_topics.py checks the topics'
@@ -69,6 +69,8 @@ def test_a_query_line_is_charted_beside_the_entities(built_warehouse: BuiltWareh
         assert int(r.all_articles) == totals[week]
         assert int(r.articles) == expected.get(week, 0)
         assert r.share == pytest.approx(expected.get(week, 0) / totals[week])
+    # The data behind the chart prints no "None" where a query line has no value.
+    assert no_none_cells(at)
 
 
 def test_a_query_line_counts_distinct_stories(built_warehouse: BuiltWarehouse,
