@@ -5,12 +5,16 @@
 
 Starts the real `blocwatch dashboard` on the data directory and photographs each page
 once its run has finished and every chart is drawn (the same waits as the browser tests).
+The demo's Japanese, Chinese and Korean headlines need a CJK font where chromium runs
+(Debian: `apt-get install fonts-noto-cjk`); without one they are drawn as empty boxes, so
+the command refuses to run (the tests read the page's text and need no font).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -55,6 +59,15 @@ def take(data_dir: Path, out: Path) -> list[Path]:
     return taken
 
 
+def _has_cjk_font() -> bool:
+    try:
+        found = subprocess.run(["fc-list", ":lang=ja"], capture_output=True, text=True,
+                               timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return bool(found.stdout.strip())
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.screenshots", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -64,6 +77,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not (args.data_dir / "blocwatch.duckdb").exists():
         print(f"no warehouse in {args.data_dir}: run `blocwatch demo` first", file=sys.stderr)
+        return 2
+    if not _has_cjk_font():
+        print("no CJK font: the demo's Japanese, Chinese and Korean headlines would be drawn "
+              "as boxes; install one (Debian: apt-get install fonts-noto-cjk)",
+              file=sys.stderr)
         return 2
     for path in take(args.data_dir.resolve(), args.out):
         print(path)
